@@ -1,0 +1,36 @@
+// Everything the domain needs, injected once by createApp.
+import type { Clock, IdGenerator } from './clock.js';
+import type { StorageRegistry } from './storages.js';
+import type { UploadRepository } from '../state/repository.js';
+
+export interface Limits {
+  /** Files up to this size go in one PUT. */
+  directUploadThreshold: number;
+  /** Lifetime of part, commit and list signatures. */
+  partUrlExpirySeconds: number;
+  /** Cap on the client's `expires` for a direct upload's signature. */
+  maxUploadExpiryMinutes: number;
+  defaultReadLinkMinutes: number;
+  maxReadLinkMinutes: number;
+  /** An unfinished upload expires this long after its last activity. */
+  uploadTtlMinutes: number;
+  maxListLimit: number;
+}
+
+export const DEFAULT_LIMITS: Limits = {
+  directUploadThreshold: 5 * 1024 * 1024,
+  partUrlExpirySeconds: 300,
+  maxUploadExpiryMinutes: 60,
+  defaultReadLinkMinutes: 60,
+  maxReadLinkMinutes: 1440,
+  uploadTtlMinutes: 1440,
+  maxListLimit: 1000,
+};
+
+export interface DomainContext {
+  repo: UploadRepository;
+  storages: StorageRegistry;
+  clock: Clock;
+  ids: IdGenerator;
+  limits: Limits;
+}

@@ -1,0 +1,89 @@
+// PUT /:id (finalize), GET /:id (status), DELETE /:id (abort), GET / (list),
+// GET /:id/url (read link).
+import { assertCanManage, assertCanRead, requireUser, type Access } from './access.js';
+import type { DomainContext } from './context.js';
+import { errors } from './errors.js';
+import { assertAllowed, effectiveState, STATES_BEFORE_COMPLETE } from './state-machine.js';
+import { verificationFailure } from './verification.js';
+import type { ListResult } from '../state/repository.js';
+import type { PartRecord, UploadRecord, UploadState } from './upload.js';
+
+/** Verify the object in the store, then mark the upload complete. A failed check leaves it resumable. */
+export async function finalize(ctx: DomainContext, access: Access, id: string): Promise<UploadRecord> {
+  const record = await ctx.repo.get(id);
+  assertCanManage(access, record, id);
+  if (record.state === 'complete') return record;
+  assertAllowed(record, 'finalize', ctx.clock.now());
+  const storage = ctx.storages.byId(record.storageId);
+  const parts = record.kind === 'chunked' ? await ctx.repo.listParts(id) : [];
+  const stat = await storage.store.statObject({ key: record.objectKey });
+  const failure = verificationFailure(record, storage.type, parts, stat);
+  if (failure) throw errors.verificationFailed(`upload ${id} is not complete: ${failure}`);
+  const now = ctx.clock.now();
+  const moved = await ctx.repo.transition(id, STATES_BEFORE_COMPLETE, 'complete', now);
+  const latest = await ctx.repo.get(id);
+  if (!moved && latest?.state !== 'complete') throw errors.conflict(`upload ${id} changed state while it was being verified`);
+  return latest ?? { ...record, state: 'complete', updatedAt: now };
+}
+
+export interface UploadStatus {
+  record: UploadRecord;
+  state: UploadState;
+  parts: PartRecord[];
+  /** Bytes in parts reported done whose size the broker knows. */
+  bytesKnown: number;
+}
+
+export async function status(ctx: DomainContext, access: Access, id: string): Promise<UploadStatus> {
+  const record = await ctx.repo.get(id);
+  assertCanManage(access, record, id);
+  const parts = record.kind === 'chunked' ? await ctx.repo.listParts(id) : [];
+  const state = effectiveState(record, ctx.clock.now());
+  const bytesKnown = state === 'complete' ? record.fileSize : parts.filter((p) => p.done).reduce((sum, p) => sum + (p.size ?? 0), 0);
+  return { record, state, parts, bytesKnown };
+}
+
+/** Abort the store's multipart upload, delete the object, mark aborted. Idempotent. */
+export async function abort(ctx: DomainContext, access: Access, id: string): Promise<void> {
+  const record = await ctx.repo.get(id);
+  assertCanManage(access, record, id);
+  const storage = ctx.storages.byId(record.storageId);
+  await storage.store.abort({ key: record.objectKey, ...(record.resumableId === undefined ? {} : { resumableId: record.resumableId }) });
+  if (record.state !== 'aborted') {
+    await ctx.repo.transition(id, ['pending', 'uploading', 'complete', 'expired'], 'aborted', ctx.clock.now());
+  }
+}
+
+export interface ListInput {
+  search?: string;
+  tags?: string[];
+  storageId?: string;
+  limit?: number;
+  offset?: number;
+}
+
+export async function listUploads(ctx: DomainContext, access: Access, input: ListInput): Promise<ListResult & { limit: number; offset: number }> {
+  const caller = requireUser(access);
+  const limit = Math.min(input.limit ?? 100, ctx.limits.maxListLimit);
+  const offset = input.offset ?? 0;
+  const result = await ctx.repo.list({
+    tenant: caller.tenant,
+    owner: caller.user,
+    limit,
+    offset,
+    ...(input.search === undefined ? {} : { search: input.search }),
+    ...(input.tags === undefined ? {} : { tags: input.tags }),
+    ...(input.storageId === undefined ? {} : { storageId: input.storageId }),
+  });
+  return { ...result, limit, offset };
+}
+
+/** A presigned GET for a complete upload, expiry capped by config. */
+export async function readUrl(ctx: DomainContext, access: Access, id: string, expiryMinutes?: number): Promise<string> {
+  const record = await ctx.repo.get(id);
+  assertCanRead(access, record, id);
+  assertAllowed(record, 'read', ctx.clock.now());
+  const minutes = Math.min(expiryMinutes ?? ctx.limits.defaultReadLinkMinutes, ctx.limits.maxReadLinkMinutes);
+  const storage = ctx.storages.byId(record.storageId);
+  return storage.store.presignRead({ key: record.objectKey, expiresInSeconds: Math.round(minutes * 60), fileName: record.fileName, mime: record.mime });
+}

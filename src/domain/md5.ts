@@ -1,0 +1,34 @@
+// MD5 digests travel as base64 (PlaceOS `file_id`) and sometimes as hex
+// (`md5_hex`). The domain stores base64 and compares canonical forms.
+import { createHash } from 'node:crypto';
+import { errors } from './errors.js';
+
+const BASE64_MD5 = /^[A-Za-z0-9+/]{22}==$/;
+const BASE64URL_MD5 = /^[A-Za-z0-9_-]{22}(==)?$/;
+const HEX_MD5 = /^[0-9a-fA-F]{32}$/;
+
+/** Canonical base64 of a 16-byte digest given as base64, base64url or hex; undefined if it is none of them. */
+export function parseMd5(value: string): string | undefined {
+  if (BASE64_MD5.test(value)) return value;
+  if (HEX_MD5.test(value)) return Buffer.from(value, 'hex').toString('base64');
+  if (BASE64URL_MD5.test(value)) return Buffer.from(value.replace(/=+$/, ''), 'base64url').toString('base64');
+  return undefined;
+}
+
+/** As parseMd5, but a 400 naming the field when the value is not an MD5. */
+export function requireMd5(value: string, field: string): string {
+  const md5 = parseMd5(value);
+  if (md5 === undefined) throw errors.badRequest(`${field} must be the base64 (or hex) MD5 of the bytes: 16 bytes, e.g. "1B2M2Y8AsgTpgAmY7PhCfg=="`);
+  return md5;
+}
+
+export function md5Hex(base64: string): string {
+  return Buffer.from(base64, 'base64').toString('hex');
+}
+
+/** S3's multipart ETag: md5 of the concatenated binary part digests, dash, part count. */
+export function multipartEtag(partMd5s: string[]): string {
+  const hash = createHash('md5');
+  for (const md5 of partMd5s) hash.update(Buffer.from(md5, 'base64'));
+  return `${hash.digest('hex')}-${partMd5s.length}`;
+}
