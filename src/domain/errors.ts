@@ -15,7 +15,8 @@ export type ErrorCode =
   | 'store_failed'
   | 'store_unavailable'
   | 'store_timeout'
-  | 'state_unavailable';
+  | 'state_unavailable'
+  | 'internal';
 
 export class SignpostError extends Error {
   readonly code: ErrorCode;
@@ -48,4 +49,6 @@ export const errors = {
   storeTimeout: (message: string, cause?: unknown) => new SignpostError('store_timeout', message, { cause }),
   stateUnavailable: (message: string, cause?: unknown) =>
     new SignpostError('state_unavailable', message, { cause, retryAfter: 2 }),
+  rateLimited: (message: string, retryAfter: number) => new SignpostError('rate_limited', message, { retryAfter }),
+  internal: (cause: unknown) => new SignpostError('internal', 'internal error; the broker logged the details', { cause }),
 };

@@ -1,0 +1,74 @@
+// `npm start`: with SIGNPOST_CONFIG, the broker as configured; without it, the
+// embedded defaults — s3rver and Azurite on loopback, a bucket and a container
+// with CORS for the browser, records in memory (or Redis if REDIS_URL is set),
+// the demo page at /, and a dev API key printed for curl.
+import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
+import { startAzurite, type AzuriteServer } from './servers/azurite.js';
+import { startS3rver, type S3rverServer } from './servers/s3rver.js';
+import { ConfigError, loadConfig, parseConfig } from '../src/config.js';
+import { closeOnSignals, runBroker } from '../src/main.js';
+import { demoRouter } from '../src/http/demo-page.js';
+
+const BUCKET = 'signpost-dev';
+const CONTAINER = 'signpost-dev';
+const DEV_API_KEY = process.env['SIGNPOST_DEV_API_KEY'] ?? 'signpost-dev-key-local-only';
+
+async function provisionAzurite(azurite: AzuriteServer): Promise<void> {
+  const service = new BlobServiceClient(azurite.endpoint, new StorageSharedKeyCredential(azurite.account, azurite.accountKey));
+  await service.getContainerClient(CONTAINER).createIfNotExists();
+  // Browsers must read ETag and send Content-MD5 / x-ms-* headers straight to the store.
+  await service.setProperties({
+    cors: [{ allowedOrigins: '*', allowedMethods: 'GET,HEAD,PUT,POST,DELETE,OPTIONS', allowedHeaders: '*', exposedHeaders: '*', maxAgeInSeconds: 3600 }],
+  });
+}
+
+function embeddedConfig(s3: S3rverServer, azurite: AzuriteServer) {
+  return {
+    demo_page: true,
+    storages: [
+      { id: 'local-s3', type: 's3', default: true, bucket: BUCKET, endpoint: s3.endpoint, region: s3.region, force_path_style: true, access_key_id: s3.accessKeyId, secret_access_key: s3.secretAccessKey },
+      { id: 'local-azure', type: 'azure', container: CONTAINER, account: azurite.account, account_key: azurite.accountKey, endpoint: azurite.endpoint },
+    ],
+    auth: { api_keys: { [DEV_API_KEY]: { user: 'dev', tenant: 'dev', roles: ['admin'] } } },
+  };
+}
+
+async function startEmbedded(): Promise<void> {
+  const { serverEnv } = loadConfig(process.env);
+  console.error('signpost: no SIGNPOST_CONFIG — starting embedded object stores on loopback (s3rver, Azurite)…');
+  const [s3, azurite] = await Promise.all([startS3rver({ buckets: [BUCKET] }), startAzurite()]);
+  const stopStores = async () => {
+    await Promise.allSettled([s3.stop(), azurite.stop()]);
+  };
+  try {
+    await provisionAzurite(azurite);
+    const config = parseConfig(embeddedConfig(s3, azurite), serverEnv, 'embedded defaults');
+    const broker = await runBroker(config, { extraRouters: [demoRouter(config.basePath)] });
+    closeOnSignals(broker, stopStores);
+    const api = `${broker.url}${config.basePath}`;
+    console.log(`
+Signpost is running (embedded defaults — for trying it out, not for production)
+  broker      ${broker.url}            demo page: open it in a browser
+  uploads API ${api}
+  residences  AmazonS3 → s3rver ${s3.endpoint} bucket ${BUCKET} (default; accepts any signature: demo only)
+              AzureStorage → Azurite ${azurite.endpoint} container ${CONTAINER} (use "storage_id":"local-azure")
+  records     ${config.redisUrl ? `Redis at ${config.redisUrl}` : 'in memory (set REDIS_URL to keep them across restarts)'}
+  dev API key ${DEV_API_KEY}   (send it as X-API-Key; user "dev", tenant "dev")
+Try: curl -s -H 'X-API-Key: ${DEV_API_KEY}' '${api}/new?file_name=hello.txt&file_size=12'
+Stop with Ctrl-C.`);
+  } catch (err) {
+    await stopStores();
+    throw err;
+  }
+}
+
+async function start(): Promise<void> {
+  const { config } = loadConfig(process.env);
+  if (!config) return startEmbedded();
+  closeOnSignals(await runBroker(config, config.demoPage ? { extraRouters: [demoRouter(config.basePath)] } : {}));
+}
+
+start().catch((err: unknown) => {
+  console.error(err instanceof ConfigError ? `signpost: ${err.message}` : err);
+  process.exit(1);
+});

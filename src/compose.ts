@@ -1,0 +1,46 @@
+// Builds the broker's dependencies from a Config: logger, repository (Redis
+// when REDIS_URL is set, else memory), one store adapter per storage.
+import pino, { type Logger } from 'pino';
+import type { AppDeps } from './app.js';
+import type { Config } from './config.js';
+import { randomIds, systemClock, type Clock } from './domain/clock.js';
+import { StorageRegistry, type Storage } from './domain/storages.js';
+import { createMemoryRepository } from './state/memory.js';
+import { connectRedis, createRedisRepository } from './state/redis.js';
+import type { UploadRepository } from './state/repository.js';
+import { createAzureStore } from './stores/azure.js';
+import { createS3Store } from './stores/s3.js';
+
+export function createLogger(): Logger {
+  return pino({ level: process.env['LOG_LEVEL'] ?? 'info' });
+}
+
+export function buildStorages(config: Config): StorageRegistry {
+  const storages: Storage[] = config.storages.map((s) => {
+    const store = s.s3 ? createS3Store(s.s3) : createAzureStore(s.azure as NonNullable<typeof s.azure>);
+    return { id: s.id, type: s.type, isDefault: s.isDefault, filters: s.filters, store, ...(s.tenants ? { tenants: s.tenants } : {}) };
+  });
+  return new StorageRegistry(storages);
+}
+
+export function buildRepository(config: Config, clock: Clock, logger: Logger): UploadRepository {
+  if (config.redisUrl === undefined) {
+    logger.warn('REDIS_URL is not set: upload records are kept in memory and lost on restart (fine for a demo, not for production)');
+    return createMemoryRepository({ clock });
+  }
+  const redis = connectRedis(config.redisUrl, { onError: (err) => logger.error({ err }, 'redis connection error') });
+  return createRedisRepository({ redis, clock });
+}
+
+export function buildDependencies(config: Config, logger: Logger, clock: Clock = systemClock): AppDeps {
+  return {
+    basePath: config.basePath,
+    auth: config.auth,
+    logger,
+    repo: buildRepository(config, clock, logger),
+    storages: buildStorages(config),
+    clock,
+    ids: randomIds,
+    limits: config.limits,
+  };
+}

@@ -1,0 +1,199 @@
+// loadConfig(env) → Config. The only module that reads the environment.
+// The JSON file named by SIGNPOST_CONFIG is validated against
+// schemas/config.schema.json; any problem stops the broker at start with a
+// message naming the variable or field.
+import { readFileSync } from 'node:fs';
+import { Ajv } from 'ajv';
+import type { AuthConfig } from './http/auth.js';
+import { DEFAULT_LIMITS, type Limits } from './domain/context.js';
+import type { FileFilters } from './domain/file-policy.js';
+import type { Caller, StoreType } from './domain/upload.js';
+import type { AzureStoreOptions, S3StoreOptions } from './stores/options.js';
+import { describeAjvErrors } from './schema-messages.js';
+import type { RawConfig } from './config-file.js';
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export interface StorageConfig {
+  id: string;
+  type: StoreType;
+  isDefault: boolean;
+  tenants?: string[];
+  filters: FileFilters;
+  s3?: S3StoreOptions;
+  azure?: AzureStoreOptions;
+}
+
+export interface Config {
+  port: number;
+  host: string;
+  redisUrl?: string;
+  basePath: string;
+  demoPage: boolean;
+  trustProxy: boolean;
+  storages: StorageConfig[];
+  auth: AuthConfig;
+  limits: Limits;
+}
+
+export interface ServerEnv {
+  port: number;
+  host: string;
+  redisUrl?: string;
+  configPath?: string;
+  jwtSecret?: string;
+}
+
+type Env = Record<string, string | undefined>;
+type ReadFile = (path: string) => string;
+const readText: ReadFile = (path) => readFileSync(path, 'utf8');
+
+/** VAR, or the contents of the file named by VAR_FILE (Docker/Kubernetes secrets). */
+function secretFromEnv(env: Env, name: string, read: ReadFile): string | undefined {
+  if (env[name] !== undefined && env[name] !== '') return env[name];
+  const file = env[`${name}_FILE`];
+  if (file === undefined || file === '') return undefined;
+  try {
+    return read(file).trim();
+  } catch (err) {
+    throw new ConfigError(`${name}_FILE: cannot read ${file}: ${(err as Error).message}`);
+  }
+}
+
+export function loadServerEnv(env: Env, read: ReadFile = readText): ServerEnv {
+  const port = Number(env['PORT'] ?? 8080);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`PORT must be an integer from 0 to 65535, got ${JSON.stringify(env['PORT'])}`);
+  const redisUrl = secretFromEnv(env, 'REDIS_URL', read);
+  if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) throw new ConfigError('REDIS_URL must start with redis:// or rediss://');
+  const jwtSecret = secretFromEnv(env, 'SIGNPOST_JWT_SECRET', read);
+  const configPath = env['SIGNPOST_CONFIG'] === '' ? undefined : env['SIGNPOST_CONFIG'];
+  return {
+    port,
+    host: env['HOST'] ?? '127.0.0.1',
+    ...(redisUrl === undefined ? {} : { redisUrl }),
+    ...(configPath === undefined ? {} : { configPath }),
+    ...(jwtSecret === undefined ? {} : { jwtSecret }),
+  };
+}
+
+const configSchema = JSON.parse(readFileSync(new URL('../schemas/config.schema.json', import.meta.url), 'utf8')) as object;
+
+function fileSecret(value: string | undefined, file: string | undefined, field: string, read: ReadFile): string | undefined {
+  if (value !== undefined) return value;
+  if (file === undefined) return undefined;
+  try {
+    return read(file).trim();
+  } catch (err) {
+    throw new ConfigError(`${field}_file: cannot read ${file}: ${(err as Error).message}`);
+  }
+}
+
+function required(value: string | undefined, field: string): string {
+  if (value === undefined || value === '') throw new ConfigError(`${field} (or ${field}_file) is required`);
+  return value;
+}
+
+function toStorage(raw: RawConfig['storages'][number], index: number, read: ReadFile): StorageConfig {
+  const where = `storages[${index}]`;
+  const filters: FileFilters = {
+    ...(raw.ext_filter ? { extensions: raw.ext_filter.map((e) => e.replace(/^\./, '').toLowerCase()) } : {}),
+    ...(raw.mime_filter ? { mimes: raw.mime_filter.map((m) => m.toLowerCase()) } : {}),
+    ...(raw.max_file_size === undefined ? {} : { maxFileSize: raw.max_file_size }),
+  };
+  const base = { id: raw.id, type: raw.type, isDefault: raw.default ?? false, filters, ...(raw.tenants ? { tenants: raw.tenants } : {}) };
+  if (raw.type === 's3') {
+    const s3: S3StoreOptions = {
+      bucket: required(raw.bucket, `${where}.bucket`),
+      region: raw.region ?? 'us-east-1',
+      forcePathStyle: raw.force_path_style ?? false,
+      accessKeyId: required(raw.access_key_id, `${where}.access_key_id`),
+      secretAccessKey: required(fileSecret(raw.secret_access_key, raw.secret_access_key_file, `${where}.secret_access_key`, read), `${where}.secret_access_key`),
+      signContentLength: raw.sign_content_length ?? true,
+      ...(raw.endpoint === undefined ? {} : { endpoint: raw.endpoint }),
+    };
+    return { ...base, s3 };
+  }
+  const azure: AzureStoreOptions = {
+    container: required(raw.container, `${where}.container`),
+    account: required(raw.account, `${where}.account`),
+    accountKey: required(fileSecret(raw.account_key, raw.account_key_file, `${where}.account_key`, read), `${where}.account_key`),
+    ...(raw.endpoint === undefined ? {} : { endpoint: raw.endpoint }),
+  };
+  return { ...base, azure };
+}
+
+function toAuth(raw: RawConfig['auth'], serverEnv: ServerEnv, read: ReadFile): AuthConfig {
+  const jwt = raw.jwt;
+  const secret = serverEnv.jwtSecret ?? fileSecret(jwt?.hs256_secret, jwt?.hs256_secret_file, 'auth.jwt.hs256_secret', read);
+  const apiKeys: Record<string, Caller> = {};
+  for (const [key, value] of Object.entries(raw.api_keys ?? {})) apiKeys[key] = { user: value.user, tenant: value.tenant, roles: value.roles ?? [] };
+  const hasJwt = secret !== undefined || (jwt?.public_keys?.length ?? 0) > 0;
+  if (!hasJwt && Object.keys(apiKeys).length === 0) throw new ConfigError('auth: configure auth.jwt (hs256_secret or public_keys) or auth.api_keys; nobody could use the broker otherwise');
+  if (!hasJwt) return { apiKeys };
+  return {
+    apiKeys,
+    jwt: {
+      publicKeys: jwt?.public_keys ?? [],
+      userClaim: jwt?.user_claim ?? 'sub',
+      tenantClaim: jwt?.tenant_claim ?? 'tenant',
+      rolesClaim: jwt?.roles_claim ?? 'roles',
+      ...(secret === undefined ? {} : { hs256Secret: secret }),
+      ...(jwt?.issuer === undefined ? {} : { issuer: jwt.issuer }),
+      ...(jwt?.audience === undefined ? {} : { audience: jwt.audience }),
+    },
+  };
+}
+
+/** Validate a parsed config object (from the file, or built by the embedded launcher). */
+export function parseConfig(raw: unknown, serverEnv: ServerEnv, source = 'config', read: ReadFile = readText): Config {
+  const validate = new Ajv({ allErrors: false, strict: false, useDefaults: false }).compile(configSchema);
+  if (!validate(raw)) throw new ConfigError(`${source}: ${describeAjvErrors('config', validate.errors)}`);
+  const config = raw as RawConfig;
+  const ids = new Set<string>();
+  for (const storage of config.storages) {
+    if (ids.has(storage.id)) throw new ConfigError(`${source}: config.storages has two storages with id ${storage.id}`);
+    ids.add(storage.id);
+  }
+  if (config.storages.filter((s) => s.default).length > 1) throw new ConfigError(`${source}: only one storage may have "default": true`);
+  const rawLimits = config.limits ?? {};
+  const limits: Limits = {
+    directUploadThreshold: rawLimits.direct_upload_threshold ?? DEFAULT_LIMITS.directUploadThreshold,
+    partUrlExpirySeconds: rawLimits.part_url_expiry_seconds ?? DEFAULT_LIMITS.partUrlExpirySeconds,
+    maxUploadExpiryMinutes: rawLimits.max_upload_expiry_minutes ?? DEFAULT_LIMITS.maxUploadExpiryMinutes,
+    defaultReadLinkMinutes: rawLimits.default_read_link_minutes ?? DEFAULT_LIMITS.defaultReadLinkMinutes,
+    maxReadLinkMinutes: rawLimits.max_read_link_minutes ?? DEFAULT_LIMITS.maxReadLinkMinutes,
+    uploadTtlMinutes: rawLimits.upload_ttl_minutes ?? DEFAULT_LIMITS.uploadTtlMinutes,
+    maxListLimit: rawLimits.max_list_limit ?? DEFAULT_LIMITS.maxListLimit,
+  };
+  try {
+    return {
+      port: serverEnv.port,
+      host: serverEnv.host,
+      ...(serverEnv.redisUrl === undefined ? {} : { redisUrl: serverEnv.redisUrl }),
+      basePath: config.base_path ?? '/api/engine/v2/uploads',
+      demoPage: config.demo_page ?? false,
+      trustProxy: config.trust_proxy ?? false,
+      storages: config.storages.map((s, i) => toStorage(s, i, read)),
+      auth: toAuth(config.auth, serverEnv, read),
+      limits,
+    };
+  } catch (err) {
+    if (err instanceof ConfigError) throw new ConfigError(`${source}: ${err.message}`);
+    throw err;
+  }
+}
+
+/** The whole configuration from the environment; undefined config file = embedded defaults (see scripts/start.ts). */
+export function loadConfig(env: Env, read: ReadFile = readText): { serverEnv: ServerEnv; config?: Config } {
+  const serverEnv = loadServerEnv(env, read);
+  if (serverEnv.configPath === undefined) return { serverEnv };
+  let raw: unknown;
+  try {
+    raw = JSON.parse(read(serverEnv.configPath));
+  } catch (err) {
+    throw new ConfigError(`SIGNPOST_CONFIG=${serverEnv.configPath}: ${(err as Error).message}`);
+  }
+  return { serverEnv, config: parseConfig(raw, serverEnv, `SIGNPOST_CONFIG=${serverEnv.configPath}`, read) };
+}

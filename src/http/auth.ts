@@ -1,0 +1,111 @@
+// Who is asking: `Authorization: Bearer <JWT>` (HS256 secret, RS256/ES256
+// public keys), `X-API-Key`, or — on upload-scoped routes — `X-Upload-Token`.
+// Whether they may act on a given upload is decided in domain/access.ts.
+import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
+import type { Request, RequestHandler } from 'express';
+import { errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
+import type { Access } from '../domain/access.js';
+import { errors } from '../domain/errors.js';
+import type { Caller } from '../domain/upload.js';
+
+export interface JwtConfig {
+  hs256Secret?: string;
+  /** PEM SPKI public keys (RSA → RS256, EC → ES256). */
+  publicKeys: string[];
+  issuer?: string;
+  audience?: string;
+  /** Claim paths; dots walk into objects (`u.id`). */
+  userClaim: string;
+  tenantClaim: string;
+  rolesClaim: string;
+}
+
+export interface AuthConfig {
+  jwt?: JwtConfig;
+  apiKeys: Record<string, Caller>;
+}
+
+interface VerificationKey {
+  key: KeyObject | Uint8Array;
+  algorithms: string[];
+}
+
+function verificationKeys(jwt: JwtConfig | undefined): VerificationKey[] {
+  if (!jwt) return [];
+  const keys: VerificationKey[] = jwt.publicKeys.map((pem) => {
+    const key = createPublicKey(pem);
+    return { key, algorithms: key.asymmetricKeyType === 'ec' ? ['ES256'] : ['RS256'] };
+  });
+  if (jwt.hs256Secret !== undefined) keys.push({ key: new TextEncoder().encode(jwt.hs256Secret), algorithms: ['HS256'] });
+  return keys;
+}
+
+function claim(payload: JWTPayload, path: string): unknown {
+  let value: unknown = payload;
+  for (const step of path.split('.')) value = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[step] : undefined;
+  return value;
+}
+
+function callerFromClaims(payload: JWTPayload, jwt: JwtConfig): Caller {
+  const user = claim(payload, jwt.userClaim);
+  const tenant = claim(payload, jwt.tenantClaim);
+  const roles = claim(payload, jwt.rolesClaim);
+  if (typeof user !== 'string' || user === '') throw errors.unauthenticated(`token has no ${jwt.userClaim} claim`);
+  if (typeof tenant !== 'string' || tenant === '') throw errors.unauthenticated(`token has no ${jwt.tenantClaim} claim`);
+  const roleList = Array.isArray(roles) ? roles.filter((r): r is string => typeof r === 'string') : typeof roles === 'string' ? roles.split(',') : [];
+  return { user, tenant, roles: roleList.map((r) => r.trim()).filter(Boolean) };
+}
+
+const digest = (value: string) => createHash('sha256').update(value).digest('hex');
+
+export function createAuthenticator(config: AuthConfig): (req: Request) => Promise<Access> {
+  const keys = verificationKeys(config.jwt);
+  // Keys are looked up by digest so the map never holds or compares raw secrets.
+  const apiKeys = new Map(Object.entries(config.apiKeys).map(([key, caller]) => [digest(key), caller]));
+
+  async function fromJwt(token: string): Promise<Caller> {
+    const jwt = config.jwt;
+    if (!jwt || keys.length === 0) throw errors.unauthenticated('bearer tokens are not accepted by this broker');
+    for (const { key, algorithms } of keys) {
+      try {
+        const { payload } = await jwtVerify(token, key, {
+          algorithms,
+          ...(jwt.issuer === undefined ? {} : { issuer: jwt.issuer }),
+          ...(jwt.audience === undefined ? {} : { audience: jwt.audience }),
+        });
+        return callerFromClaims(payload, jwt);
+      } catch (err) {
+        if (err instanceof joseErrors.JWTExpired) throw errors.unauthenticated('bearer token has expired');
+        if (err instanceof joseErrors.JWTClaimValidationFailed) throw errors.unauthenticated(`bearer token ${err.message}`);
+        // Otherwise try the next key.
+      }
+    }
+    throw errors.unauthenticated('bearer token is not valid');
+  }
+
+  return async (req) => {
+    const authorization = req.get('authorization');
+    if (authorization !== undefined) {
+      const match = /^Bearer\s+(\S+)$/i.exec(authorization);
+      if (!match?.[1]) throw errors.unauthenticated('Authorization must be "Bearer <token>"');
+      return { kind: 'user', caller: await fromJwt(match[1]) };
+    }
+    const apiKey = req.get('x-api-key');
+    if (apiKey !== undefined) {
+      const caller = apiKeys.get(digest(apiKey));
+      if (!caller) throw errors.unauthenticated('X-API-Key is not valid');
+      return { kind: 'user', caller };
+    }
+    const uploadToken = req.get('x-upload-token');
+    if (uploadToken !== undefined && uploadToken !== '') return { kind: 'upload-token', token: uploadToken };
+    throw errors.unauthenticated('send Authorization: Bearer <JWT> or X-API-Key');
+  };
+}
+
+/** Express middleware: puts the Access on res.locals.access or fails with 401. */
+export function authenticate(authenticator: (req: Request) => Promise<Access>): RequestHandler {
+  return async (req, res, next) => {
+    res.locals['access'] = await authenticator(req);
+    next();
+  };
+}

@@ -1,0 +1,69 @@
+// The production entry: read config, build dependencies, listen, shut down
+// gracefully. `npm start` without SIGNPOST_CONFIG goes through scripts/start.ts,
+// which starts embedded stores first and then calls runBroker.
+import type { Server } from 'node:http';
+import { pathToFileURL } from 'node:url';
+import type { Router } from 'express';
+import { createApp } from './app.js';
+import { buildDependencies, createLogger } from './compose.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+
+export interface RunningBroker {
+  url: string;
+  server: Server;
+  close(): Promise<void>;
+}
+
+export async function runBroker(config: Config, options: { extraRouters?: Router[] } = {}): Promise<RunningBroker> {
+  const logger = createLogger();
+  const deps = buildDependencies(config, logger);
+  const app = createApp({ ...deps, ...(options.extraRouters ? { extraRouters: options.extraRouters } : {}) });
+  if (config.trustProxy) app.set('trust proxy', true);
+  const server = await new Promise<Server>((resolve, reject) => {
+    const listening = app.listen(config.port, config.host, () => resolve(listening));
+    listening.once('error', reject);
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  logger.info({ url, basePath: config.basePath, storages: config.storages.map((s) => `${s.id} (${s.type})`) }, 'signpost listening');
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      // Stop accepting, let in-flight requests finish (they are short: no bytes pass through us).
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await deps.repo.close();
+    })();
+    return closing;
+  };
+  return { url, server, close };
+}
+
+/** Stop cleanly on SIGINT/SIGTERM, running `cleanup` after the broker closes. */
+export function closeOnSignals(broker: RunningBroker, cleanup: () => Promise<void> = async () => {}): void {
+  const stop = (signal: string) => {
+    console.error(`\n${signal}: shutting down`);
+    void broker.close().then(cleanup).then(
+      () => process.exit(0),
+      (err: unknown) => {
+        console.error(err);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+}
+
+async function main(): Promise<void> {
+  const { config } = loadConfig(process.env);
+  if (!config) throw new ConfigError('SIGNPOST_CONFIG is not set: point it at a config file, or run `npm start` for the embedded defaults');
+  closeOnSignals(await runBroker(config));
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  main().catch((err: unknown) => {
+    console.error(err instanceof ConfigError ? `signpost: ${err.message}` : err);
+    process.exit(1);
+  });
+}
