@@ -67,18 +67,19 @@ export function createAuthenticator(config: AuthConfig): (req: Request) => Promi
     const jwt = config.jwt;
     if (!jwt || keys.length === 0) throw errors.unauthenticated('bearer tokens are not accepted by this broker');
     for (const { key, algorithms } of keys) {
+      let payload: JWTPayload;
       try {
-        const { payload } = await jwtVerify(token, key, {
+        ({ payload } = await jwtVerify(token, key, {
           algorithms,
           ...(jwt.issuer === undefined ? {} : { issuer: jwt.issuer }),
           ...(jwt.audience === undefined ? {} : { audience: jwt.audience }),
-        });
-        return callerFromClaims(payload, jwt);
+        }));
       } catch (err) {
         if (err instanceof joseErrors.JWTExpired) throw errors.unauthenticated('bearer token has expired');
         if (err instanceof joseErrors.JWTClaimValidationFailed) throw errors.unauthenticated(`bearer token ${err.message}`);
-        // Otherwise try the next key.
+        continue; // Not signed with this key: try the next one.
       }
+      return callerFromClaims(payload, jwt);
     }
     throw errors.unauthenticated('bearer token is not valid');
   }

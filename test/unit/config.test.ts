@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, loadServerEnv, parseConfig } from '../../src/config.js';
+
+const serverEnv = { port: 0, host: '127.0.0.1' };
+const s3 = { id: 'main', type: 's3', bucket: 'uploads', access_key_id: 'AKIA', secret_access_key: 'secret', default: true };
+const azure = { id: 'blob', type: 'azure', container: 'uploads', account: 'acct', account_key: 'a2V5' };
+const auth = { api_keys: { 'a-key-of-sixteen-chars': { user: 'u', tenant: 't' } } };
+
+function configError(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as Error).message;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('parseConfig', () => {
+  it('maps a valid file to Config with defaults', () => {
+    const config = parseConfig({ storages: [s3, azure], auth }, serverEnv);
+    expect(config.basePath).toBe('/api/engine/v2/uploads');
+    expect(config.storages[0]).toMatchObject({ id: 'main', type: 's3', isDefault: true, s3: { bucket: 'uploads', region: 'us-east-1', forcePathStyle: false, signContentLength: true } });
+    expect(config.storages[1]).toMatchObject({ id: 'blob', azure: { container: 'uploads', account: 'acct', accountKey: 'a2V5' } });
+    expect(config.auth.apiKeys['a-key-of-sixteen-chars']).toEqual({ user: 'u', tenant: 't', roles: [] });
+    expect(config.limits.partUrlExpirySeconds).toBe(300);
+  });
+
+  it('names the field that is wrong', () => {
+    expect(configError(() => parseConfig({ storages: [{ ...s3, bucket: undefined }], auth }, serverEnv))).toMatch(/bucket/);
+    expect(configError(() => parseConfig({ storages: [{ ...s3, type: 'gcs' }], auth }, serverEnv))).toMatch(/storages\.0\.type/);
+    expect(configError(() => parseConfig({ storages: [], auth }, serverEnv))).toMatch(/storages/);
+    expect(configError(() => parseConfig({ storages: [s3], auth, limits: { part_url_expiry_seconds: 0 } }, serverEnv))).toMatch(/part_url_expiry_seconds/);
+    expect(configError(() => parseConfig({ storages: [s3, { ...s3 }], auth }, serverEnv))).toMatch(/two storages with id main/);
+    expect(configError(() => parseConfig({ storages: [s3], auth: {} }, serverEnv))).toMatch(/auth/);
+    expect(configError(() => parseConfig({ storages: [{ ...s3, secret_access_key: undefined }], auth }, serverEnv))).toMatch(/storages\[0\]\.secret_access_key/);
+  });
+
+  it('reads secrets from *_file fields', () => {
+    const read = (path: string) => (path === '/run/secrets/s3' ? 'from-file\n' : '');
+    const config = parseConfig({ storages: [{ ...s3, secret_access_key: undefined, secret_access_key_file: '/run/secrets/s3' }], auth }, serverEnv, 'test', read);
+    expect(config.storages[0]?.s3?.secretAccessKey).toBe('from-file');
+  });
+
+  it('fails with the path when a secret file cannot be read', () => {
+    const read = () => { throw new Error('ENOENT'); };
+    expect(configError(() => parseConfig({ storages: [{ ...s3, secret_access_key: undefined, secret_access_key_file: '/nope' }], auth }, serverEnv, 'test', read))).toMatch(/\/nope/);
+  });
+});
+
+describe('environment', () => {
+  it('reads PORT, HOST, REDIS_URL and *_FILE secrets', () => {
+    const read = (path: string) => (path === '/s/redis' ? 'redis://127.0.0.1:7000\n' : 'jwt-secret-from-file');
+    expect(loadServerEnv({ PORT: '9000', HOST: '0.0.0.0', REDIS_URL_FILE: '/s/redis', SIGNPOST_JWT_SECRET_FILE: '/s/jwt' }, read)).toEqual({
+      port: 9000, host: '0.0.0.0', redisUrl: 'redis://127.0.0.1:7000', jwtSecret: 'jwt-secret-from-file',
+    });
+  });
+  it('refuses a bad PORT or REDIS_URL naming the variable', () => {
+    expect(configError(() => loadServerEnv({ PORT: 'eighty' }))).toMatch(/PORT/);
+    expect(configError(() => loadServerEnv({ REDIS_URL: 'localhost:6379' }))).toMatch(/REDIS_URL/);
+  });
+  it('without SIGNPOST_CONFIG there is no config (embedded defaults); a bad file names SIGNPOST_CONFIG', () => {
+    expect(loadConfig({}).config).toBeUndefined();
+    expect(configError(() => loadConfig({ SIGNPOST_CONFIG: '/x.json' }, () => '{not json'))).toMatch(/SIGNPOST_CONFIG=\/x\.json/);
+    const cfg = loadConfig({ SIGNPOST_CONFIG: '/x.json' }, () => JSON.stringify({ storages: [s3], auth })).config;
+    expect(cfg?.storages).toHaveLength(1);
+  });
+});
