@@ -2,7 +2,7 @@
 // when REDIS_URL is set, else memory), one store adapter per storage.
 import pino, { type Logger } from 'pino';
 import type { AppDeps } from './app.js';
-import type { Config } from './config.js';
+import type { Config, StorageConfig } from './config.js';
 import { randomIds, systemClock, type Clock } from './domain/clock.js';
 import { StorageRegistry, type Storage } from './domain/storages.js';
 import { createMemoryRepository } from './state/memory.js';
@@ -15,8 +15,8 @@ export function createLogger(): Logger {
   return pino({ level: process.env['LOG_LEVEL'] ?? 'info' });
 }
 
-export function buildStorages(config: Config): StorageRegistry {
-  const storages: Storage[] = config.storages.map((s) => {
+export function buildStorages(configs: StorageConfig[]): StorageRegistry {
+  const storages: Storage[] = configs.map((s) => {
     const store = s.s3 ? createS3Store(s.s3) : createAzureStore(s.azure as NonNullable<typeof s.azure>);
     return { id: s.id, type: s.type, isDefault: s.isDefault, filters: s.filters, store, ...(s.tenants ? { tenants: s.tenants } : {}) };
   });
@@ -38,7 +38,7 @@ export function buildDependencies(config: Config, logger: Logger, clock: Clock =
     auth: config.auth,
     logger,
     repo: buildRepository(config, clock, logger),
-    storages: buildStorages(config),
+    storages: buildStorages(config.storages),
     clock,
     ids: randomIds,
     limits: config.limits,

@@ -1,0 +1,84 @@
+// Builds real broker apps for integration tests: real stores (Swift's S3 API,
+// Azurite), a real Redis repository (or memory), users with API keys.
+import { randomBytes } from 'node:crypto';
+import pino from 'pino';
+import { inject } from 'vitest';
+import { createApp } from '../../src/app.js';
+import { buildStorages } from '../../src/compose.js';
+import type { StorageConfig } from '../../src/config.js';
+import { systemClock, randomIds, type Clock } from '../../src/domain/clock.js';
+import { DEFAULT_LIMITS, type Limits } from '../../src/domain/context.js';
+import { createMemoryRepository } from '../../src/state/memory.js';
+import { connectRedis, createRedisRepository } from '../../src/state/redis.js';
+import type { UploadRepository } from '../../src/state/repository.js';
+import type { AzureStoreOptions, S3StoreOptions } from '../../src/stores/options.js';
+import { Client } from './protocol-driver.js';
+import { createBucket, createContainer } from './provision.js';
+
+export const USERS = {
+  alice: { key: 'key-alice-acme-000001', user: 'alice', tenant: 'acme', roles: [] as string[] },
+  bob: { key: 'key-bob-acme-0000001', user: 'bob', tenant: 'acme', roles: [] as string[] },
+  carol: { key: 'key-carol-other-00001', user: 'carol', tenant: 'other', roles: [] as string[] },
+  admin: { key: 'key-admin-acme-00001', user: 'root', tenant: 'acme', roles: ['admin'] },
+  otherAdmin: { key: 'key-admin-other-0001', user: 'boss', tenant: 'other', roles: ['admin'] },
+};
+export type UserName = keyof typeof USERS;
+
+export interface TestStores {
+  s3: S3StoreOptions;
+  azure: AzureStoreOptions;
+}
+
+/** A fresh bucket in Swift and a fresh container in Azurite. */
+export async function freshStores(): Promise<TestStores> {
+  const [s3, azure] = await Promise.all([createBucket(inject('swift')), createContainer(inject('azurite'))]);
+  return { s3, azure };
+}
+
+export function storageConfigs(stores: TestStores, extra: { s3?: Partial<StorageConfig>; azure?: Partial<StorageConfig> } = {}): StorageConfig[] {
+  return [
+    { id: 's3', type: 's3', isDefault: true, filters: {}, s3: stores.s3, ...extra.s3 },
+    { id: 'azure', type: 'azure', isDefault: false, filters: {}, azure: stores.azure, ...extra.azure },
+  ];
+}
+
+/** A Redis repository on the run's redis-server under a fresh key prefix (or a given one, to share state between apps). */
+export function redisRepository(prefix = `t${randomBytes(4).toString('hex')}`, clock: Clock = systemClock): UploadRepository {
+  return createRedisRepository({ redis: connectRedis(inject('redis').url), clock, keyPrefix: prefix });
+}
+
+export interface BrokerOptions {
+  storages: StorageConfig[];
+  repo?: UploadRepository;
+  clock?: Clock;
+  limits?: Partial<Limits>;
+}
+
+export interface TestBroker {
+  app: ReturnType<typeof createApp>;
+  repo: UploadRepository;
+  as(user: UserName): Client;
+  withHeaders(headers: Record<string, string>): Client;
+}
+
+export function buildBroker(options: BrokerOptions): TestBroker {
+  const clock = options.clock ?? systemClock;
+  const repo = options.repo ?? createMemoryRepository({ clock });
+  const apiKeys = Object.fromEntries(Object.values(USERS).map(({ key, ...caller }) => [key, caller]));
+  const app = createApp({
+    basePath: '/api/engine/v2/uploads',
+    auth: { apiKeys },
+    logger: pino({ level: process.env['TEST_LOG_LEVEL'] ?? 'silent' }),
+    repo,
+    storages: buildStorages(options.storages),
+    clock,
+    ids: randomIds,
+    limits: { ...DEFAULT_LIMITS, ...options.limits },
+  });
+  return {
+    app,
+    repo,
+    as: (user) => new Client(app, { 'X-API-Key': USERS[user].key }),
+    withHeaders: (headers) => new Client(app, headers),
+  };
+}
