@@ -24,7 +24,7 @@ export function testBytes(size: number): Buffer {
 
 /** Send a signed request to the store exactly as the broker described it. */
 export async function sendSigned(signature: WireSignature, body?: Uint8Array | string, overrideHeaders: Record<string, string> = {}): Promise<Response> {
-  return fetch(signature.url, { method: signature.verb, headers: { ...signature.headers, ...overrideHeaders }, ...(body === undefined ? {} : { body }) });
+  return fetch(signature.url, { method: signature.verb, headers: { ...signature.headers, ...overrideHeaders }, ...(body === undefined ? {} : { body: body as BodyInit }) });
 }
 
 /** The parts of a file under a part size. */

@@ -1,0 +1,144 @@
+// Upload records in process memory: the embedded default and the reference the Redis
+// repository is checked against (test/integration/repository.contract.test.ts). Single
+// process only. Every method runs to completion without awaiting, so each is atomic just
+// as the Redis scripts are; callers only ever get copies.
+import type { Clock } from '../domain/clock.js';
+import { errors } from '../domain/errors.js';
+import type { PartRecord, UploadRecord } from '../domain/upload.js';
+import { newestFirst, pageOf } from './list-query.js';
+import type { ResumeKey, UploadRepository } from './repository.js';
+import { DEFAULT_RETENTION_AFTER_EXPIRY_MS, isForgotten } from './retention.js';
+
+export interface MemoryRepositoryOptions {
+  clock: Clock;
+  retentionAfterExpiryMs?: number;
+}
+
+interface Entry {
+  record: UploadRecord;
+  parts: Map<number, PartRecord>;
+}
+
+// Forgotten entries are dropped when touched, and all at once at most this often (on create),
+// so memory stays bounded by the live uploads without a timer.
+const SWEEP_INTERVAL_MS = 60_000;
+
+export function createMemoryRepository(options: MemoryRepositoryOptions): UploadRepository {
+  const { clock } = options;
+  const retention = options.retentionAfterExpiryMs ?? DEFAULT_RETENTION_AFTER_EXPIRY_MS;
+  const entries = new Map<string, Entry>();
+  // Same keys as the Redis indexes (redis-keys.ts) but unhashed: JSON arrays join unambiguously.
+  const resumeIndex = new Map<string, string>();
+  const ownerIndex = new Map<string, Set<string>>();
+  let lastSweep = clock.now();
+
+  /** The live entry for this id; a forgotten one is removed (Redis would have expired it). */
+  function live(id: string): Entry | undefined {
+    const entry = entries.get(id);
+    if (entry && isForgotten(entry.record, clock.now(), retention)) {
+      entries.delete(id);
+      return undefined;
+    }
+    return entry;
+  }
+
+  function sweep(): void {
+    if (clock.now() - lastSweep < SWEEP_INTERVAL_MS) return;
+    lastSweep = clock.now();
+    for (const id of entries.keys()) live(id);
+    for (const [key, id] of resumeIndex) if (!entries.has(id)) resumeIndex.delete(key);
+    for (const [key, ids] of ownerIndex) {
+      for (const id of ids) if (!entries.has(id)) ids.delete(id);
+      if (ids.size === 0) ownerIndex.delete(key);
+    }
+  }
+
+  return {
+    async create(record) {
+      sweep();
+      entries.set(record.id, { record: copyRecord(record), parts: new Map() });
+      resumeIndex.set(resumeKeyOf(record), record.id);
+      const ownerKey = ownerKeyOf(record.tenant, record.owner);
+      const ids = ownerIndex.get(ownerKey) ?? new Set<string>();
+      ownerIndex.set(ownerKey, ids.add(record.id));
+    },
+
+    async get(id) {
+      const entry = live(id);
+      return entry && copyRecord(entry.record);
+    },
+
+    async update(id, changes) {
+      const entry = live(id);
+      if (!entry) return undefined;
+      entry.record = { ...entry.record, ...changes };
+      // Moving expiresAt into the past makes the record forgotten at once, as in Redis.
+      return live(id) && copyRecord(entry.record);
+    },
+
+    async transition(id, from, to, at) {
+      const entry = live(id);
+      if (!entry || !from.includes(entry.record.state)) return false;
+      entry.record = { ...entry.record, state: to, updatedAt: at };
+      return true;
+    },
+
+    async recordPartSignature(id, part) {
+      const entry = live(id);
+      if (!entry) throw errors.uploadNotFound(id);
+      entry.parts.set(part.part, { ...part });
+    },
+
+    async markPartsDone(id, parts) {
+      const entry = live(id);
+      if (!entry) throw errors.uploadNotFound(id);
+      const conflicts: number[] = [];
+      const unknown: number[] = [];
+      for (const { part, md5 } of parts) {
+        const stored = entry.parts.get(part);
+        // The signed MD5 is the truth (PROTOCOL.md "Which MD5 is the truth for a part").
+        if (!stored) unknown.push(part);
+        else if (md5 !== undefined && md5 !== stored.md5) conflicts.push(part);
+        else stored.done = true;
+      }
+      return { conflicts, unknown };
+    },
+
+    async listParts(id) {
+      const entry = live(id);
+      if (!entry) return [];
+      return [...entry.parts.values()].sort((a, b) => a.part - b.part).map((part) => ({ ...part }));
+    },
+
+    async findByResumeKey(key) {
+      const id = resumeIndex.get(resumeKeyOf(key));
+      return id !== undefined && live(id) ? id : undefined;
+    },
+
+    async list(query) {
+      const ids = ownerIndex.get(ownerKeyOf(query.tenant, query.owner)) ?? new Set<string>();
+      const records: UploadRecord[] = [];
+      for (const id of ids) {
+        const entry = live(id);
+        if (entry) records.push(entry.record);
+        else ids.delete(id);
+      }
+      const page = pageOf(records.sort(newestFirst), query);
+      return { items: page.items.map(copyRecord), total: page.total };
+    },
+
+    async close() {},
+  };
+}
+
+function resumeKeyOf(key: ResumeKey): string {
+  return JSON.stringify([key.tenant, key.owner, key.fileName, key.fileSize, key.fileMd5]);
+}
+
+function ownerKeyOf(tenant: string, owner: string): string {
+  return JSON.stringify([tenant, owner]);
+}
+
+function copyRecord(record: UploadRecord): UploadRecord {
+  return { ...record, tags: [...record.tags] };
+}

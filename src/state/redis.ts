@@ -1,0 +1,184 @@
+// Upload records in Redis, standalone or Cluster (PROTOCOL.md "State in Redis"). Key layout
+// in redis-keys.ts, field encoding in record-codec.ts, the atomic steps in redis-scripts.ts.
+// Every change to one upload is one Lua script over that upload's own keys; the resume and
+// owner indexes live in other slots and are written after the record by separate commands.
+import { Redis } from 'ioredis';
+import type { Cluster } from 'ioredis';
+import type { Clock } from '../domain/clock.js';
+import { errors, SignpostError } from '../domain/errors.js';
+import type { UploadRecord } from '../domain/upload.js';
+import { pageOf } from './list-query.js';
+import { decodeParts, decodeRecord, encodePart, encodeRecordFields } from './record-codec.js';
+import { redisKeys } from './redis-keys.js';
+import {
+  createScript,
+  extendResumeScript,
+  markPartsDoneScript,
+  recordPartScript,
+  runScript,
+  transitionScript,
+  updateScript,
+} from './redis-scripts.js';
+import type { UploadRepository } from './repository.js';
+import { DEFAULT_RETENTION_AFTER_EXPIRY_MS, isForgotten } from './retention.js';
+
+export interface RedisRepositoryOptions {
+  /** The repository owns this client: close() quits it. */
+  redis: Redis | Cluster;
+  clock: Clock;
+  /** Prefix of every key; default 'upl'. Must not contain '{' or '}' (they would move the hash tag). */
+  keyPrefix?: string;
+  retentionAfterExpiryMs?: number;
+}
+
+export function createRedisRepository(options: RedisRepositoryOptions): UploadRepository {
+  const { redis, clock } = options;
+  const retention = options.retentionAfterExpiryMs ?? DEFAULT_RETENTION_AFTER_EXPIRY_MS;
+  const keys = redisKeys(options.keyPrefix ?? 'upl');
+  const uploadKeys = (id: string) => [keys.record(id), keys.parts(id)];
+  // The prelude arguments of every upload script (redis-scripts.ts).
+  const context = () => [clock.now(), retention];
+
+  async function load(id: string): Promise<UploadRecord | undefined> {
+    return visible(decodeRecord(await redis.hgetall(keys.record(id))));
+  }
+
+  // Redis deletes a record at its PEXPIREAT by Redis's clock; this hides it at the same
+  // instant by ours, so an injected clock (tests) and a skewed one agree with memory.ts.
+  function visible(record: UploadRecord | undefined): UploadRecord | undefined {
+    return record && !isForgotten(record, clock.now(), retention) ? record : undefined;
+  }
+
+  return {
+    create: (record) =>
+      guarded('create', async () => {
+        const fields = Object.entries(encodeRecordFields(record)).flat();
+        await runScript(redis, createScript, uploadKeys(record.id), [...context(), ...fields]);
+        // Indexes second: if this fails the upload exists but is not found for resume or
+        // listing, which is safe; an index entry is never the only trace of an upload.
+        // Newest wins: a later upload of the same file takes the resume entry over.
+        await Promise.all([
+          redis.set(keys.resume(record), record.id, 'PXAT', record.expiresAt + retention),
+          redis.zadd(keys.owner(record.tenant, record.owner), record.createdAt, record.id),
+        ]);
+      }),
+
+    get: (id) => guarded('get', () => load(id)),
+
+    update: (id, changes) =>
+      guarded('update', async () => {
+        const fields = Object.entries(encodeRecordFields(changes)).flat();
+        const reply = await runScript(redis, updateScript, uploadKeys(id), [...context(), ...fields]);
+        const record = visible(decodeRecord(hashFromPairs(reply)));
+        if (record && changes.expiresAt !== undefined) {
+          // The resume entry should last as long as the upload it finds.
+          await runScript(redis, extendResumeScript, [keys.resume(record)], [id, record.expiresAt + retention]);
+        }
+        return record;
+      }),
+
+    transition: (id, from, to, at) =>
+      guarded('transition', async () => {
+        const reply = await runScript(redis, transitionScript, uploadKeys(id), [...context(), to, at, ...from]);
+        return reply === 1;
+      }),
+
+    recordPartSignature: (id, part) =>
+      guarded('recordPartSignature', async () => {
+        const reply = await runScript(redis, recordPartScript, uploadKeys(id), [...context(), part.part, encodePart(part)]);
+        if (reply !== 1) throw errors.uploadNotFound(id);
+      }),
+
+    markPartsDone: (id, parts) =>
+      guarded('markPartsDone', async () => {
+        const reported = parts.flatMap(({ part, md5 }) => [part, md5 ?? '']);
+        const reply = await runScript(redis, markPartsDoneScript, uploadKeys(id), [...context(), ...reported]);
+        if (reply === null) throw errors.uploadNotFound(id);
+        const [conflicts, unknown] = reply as [number[], number[]];
+        return { conflicts, unknown };
+      }),
+
+    listParts: (id) =>
+      guarded('listParts', async () => {
+        const [record, hash] = await Promise.all([load(id), redis.hgetall(keys.parts(id))]);
+        return record ? decodeParts(hash) : [];
+      }),
+
+    findByResumeKey: (key) =>
+      guarded('findByResumeKey', async () => {
+        const id = await redis.get(keys.resume(key));
+        return id !== null && (await load(id)) ? id : undefined;
+      }),
+
+    // Filtering happens here, in memory, over all of the owner's uploads: O(uploads of one
+    // user) per request. Fine for now; a search index would be the next step.
+    list: (query) =>
+      guarded('list', async () => {
+        const ownerKey = keys.owner(query.tenant, query.owner);
+        const ids = await redis.zrevrange(ownerKey, 0, -1);
+        const hashes = await Promise.all(ids.map((id) => redis.hgetall(keys.record(id))));
+        const records: UploadRecord[] = [];
+        const vanished: string[] = [];
+        ids.forEach((id, index) => {
+          const record = decodeRecord(hashes[index] ?? {});
+          if (!record) vanished.push(id);
+          else if (visible(record)) records.push(record);
+        });
+        // Redis expired these records; their index entries go lazily, here.
+        if (vanished.length > 0) await redis.zrem(ownerKey, ...vanished);
+        return pageOf(records, query);
+      }),
+
+    close: async () => {
+      try {
+        if (redis.status === 'ready') await redis.quit();
+        else redis.disconnect();
+      } catch {
+        redis.disconnect();
+      }
+    },
+  };
+}
+
+/**
+ * A standalone client that fails fast while Redis is down, so requests answer 503
+ * (state_unavailable) at once instead of hanging. Before the first connection commands
+ * wait in the offline queue (start-up order does not matter) but only for two reconnect
+ * attempts; once connected the offline queue is switched off, so during an outage a command
+ * fails immediately while the client keeps reconnecting in the background (at most 1 s
+ * apart). `onError` receives connection errors; without it they are dropped, as every
+ * failed command surfaces as state_unavailable anyway.
+ */
+export function connectRedis(url: string, options: { onError?: (error: Error) => void } = {}): Redis {
+  const redis = new Redis(url, {
+    maxRetriesPerRequest: 2,
+    connectTimeout: 2_000,
+    // A Redis that accepts connections but never answers (paused, overloaded).
+    commandTimeout: 5_000,
+    retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 1_000),
+  });
+  redis.on('error', options.onError ?? (() => {}));
+  redis.once('ready', () => {
+    redis.options.enableOfflineQueue = false;
+  });
+  return redis;
+}
+
+// Redis failures of any kind leave the state store unusable for this request: callers see
+// a SignpostError (503 with Retry-After), never an ioredis error; the original is the cause.
+async function guarded<T>(operation: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof SignpostError) throw error;
+    throw errors.stateUnavailable(`upload state store unavailable (${operation})`, error);
+  }
+}
+
+/** The flat [field, value, …] array HGETALL returns inside Lua, as an object; nil → {}. */
+function hashFromPairs(reply: unknown): Record<string, string> {
+  const hash: Record<string, string> = {};
+  if (!Array.isArray(reply)) return hash;
+  for (let index = 0; index + 1 < reply.length; index += 2) hash[String(reply[index])] = String(reply[index + 1]);
+  return hash;
+}
