@@ -43,24 +43,21 @@ export class StorageRegistry {
 
   /**
    * The storage that takes this file for this caller: the requested one, else the
-   * first (default first) whose filters accept it. Refusals name the reason.
+   * tenant's default (PlaceOS: one default storage). Its filters decide; a refused
+   * file does not silently fall through to another storage.
    */
   choose(caller: Caller, file: FileDescription, requestedId?: string): Storage {
     const usable = this.#storages.filter((s) => !s.tenants || s.tenants.includes(caller.tenant));
-    const candidates = requestedId === undefined ? usable : usable.filter((s) => s.id === requestedId);
-    if (candidates.length === 0) {
+    const storage = requestedId === undefined ? usable[0] : usable.find((s) => s.id === requestedId);
+    if (!storage) {
       throw requestedId === undefined
         ? errors.notFound('no storage is configured for your tenant')
         : errors.badRequest(`storage_id ${JSON.stringify(requestedId)} is not a storage you may use`);
     }
-    let firstRefusal: { reason: string; tooLarge: boolean } | undefined;
-    for (const storage of candidates) {
-      const filterReason = filterRefusal(storage.filters, file.fileName, file.mime);
-      const sizeReason = sizeRefusal(storage.filters, file.fileSize);
-      if (!filterReason && !sizeReason) return storage;
-      firstRefusal ??= { reason: (filterReason ?? sizeReason) as string, tooLarge: !filterReason };
-    }
-    const refusal = firstRefusal as { reason: string; tooLarge: boolean };
-    throw refusal.tooLarge ? errors.tooLarge(refusal.reason) : errors.invalidFile(refusal.reason);
+    const filterReason = filterRefusal(storage.filters, file.fileName, file.mime);
+    if (filterReason) throw errors.invalidFile(filterReason);
+    const sizeReason = sizeRefusal(storage.filters, file.fileSize);
+    if (sizeReason) throw errors.tooLarge(sizeReason);
+    return storage;
   }
 }

@@ -86,7 +86,8 @@ describe('bad input', () => {
   });
 
   it('S3: a part before the UploadId is reported is a conflict', async () => {
-    const res = await broker.as('alice').patch(`/${chunkedS3}?part=1&file_id=${encodeURIComponent(goodMd5)}`);
+    const fresh = await broker.as('alice').post('/', { file_name: 'fresh.bin', file_size: 20 * MiB, file_id: goodMd5 });
+    const res = await broker.as('alice').patch(`/${fresh.body.upload_id}?part=1&file_id=${encodeURIComponent(goodMd5)}`);
     expect(res.status).toBe(409);
   });
 

@@ -41,8 +41,8 @@ describe.each([
     expect(created).toMatchObject({ type: 'chunked_upload', residence });
     expect(created.part_count).toBe(Math.ceil(bytes.length / created.part_size));
     const id = await alice.uploadWhole(bytes, { storage_id: storageId, file_name: 'video.mp4' });
-    // The same file again is the same upload (resume key), now complete → a new upload is created instead.
-    expect(id).not.toBe(created.upload_id);
+    // The same file again continues the same unfinished upload (resume key: owner, name, size, MD5).
+    expect(id).toBe(created.upload_id);
     expect((await alice.download(id)).equals(bytes)).toBe(true);
     const status = await alice.get(`/${id}`);
     expect(status.body).toMatchObject({ state: 'complete', file_size: bytes.length, bytes_known: bytes.length });
