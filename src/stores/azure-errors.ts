@@ -1,0 +1,40 @@
+// Azure SDK errors → SignpostError. The SDK throws RestError with the HTTP
+// statusCode and the x-ms-error-code as `code` (HEAD answers have no body, so
+// only details.errorCode); network failures are RestErrors with the Node code
+// (ECONNREFUSED), timeouts our AbortSignal's AbortError.
+import { errors, type SignpostError } from '../domain/errors.js';
+import { alreadyTranslated, networkFailure } from './transport.js';
+
+interface RestErrorShape {
+  statusCode?: unknown;
+  code?: unknown;
+  details?: { errorCode?: unknown };
+}
+
+export function azureStatus(error: unknown): number | undefined {
+  const status = (error as RestErrorShape | null)?.statusCode;
+  return typeof status === 'number' ? status : undefined;
+}
+
+export function azureCode(error: unknown): string | undefined {
+  const shape = error as RestErrorShape | null;
+  const code = shape?.details?.errorCode ?? shape?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** BlobNotFound (404): no blob, or (Get Block List) no block staged yet. */
+export function isAzureNotFound(error: unknown): boolean {
+  return azureStatus(error) === 404 && azureCode(error) !== 'ContainerNotFound';
+}
+
+export function translateAzureError(error: unknown, action: string): SignpostError {
+  if (alreadyTranslated(error)) return error;
+  const what = `Azure ${action}`;
+  const network = networkFailure(error, what);
+  if (network) return network;
+  const status = azureStatus(error);
+  const code = azureCode(error) ?? 'UnknownError';
+  // 503 ServerBusy: Azure throttles and asks the caller to retry later.
+  if (status === 503 || code === 'ServerBusy') return errors.storeUnavailable(`${what} failed: the store is busy (${code})`, error);
+  return errors.storeFailed(`${what} failed: ${status ?? 'no status'} ${code}`, error);
+}

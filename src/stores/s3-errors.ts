@@ -1,0 +1,48 @@
+// S3 SDK errors → SignpostError. The SDK throws S3ServiceException subclasses
+// whose `name` is the S3 error code and whose $metadata carries the status;
+// network failures arrive as plain Node errors (code ECONNREFUSED, …).
+import { errors, type SignpostError } from '../domain/errors.js';
+import { alreadyTranslated, networkFailure } from './transport.js';
+
+interface S3ErrorShape {
+  name?: unknown;
+  $metadata?: { httpStatusCode?: unknown };
+}
+
+export function s3Status(error: unknown): number | undefined {
+  const status = (error as S3ErrorShape | null)?.$metadata?.httpStatusCode;
+  return typeof status === 'number' ? status : undefined;
+}
+
+export function s3Code(error: unknown): string | undefined {
+  const name = (error as S3ErrorShape | null)?.name;
+  return typeof name === 'string' ? name : undefined;
+}
+
+/** HeadObject answers a bare 404 (name NotFound, no body); GET-like calls say NoSuchKey. */
+export function isS3NotFound(error: unknown): boolean {
+  const code = s3Code(error);
+  return s3Status(error) === 404 && (code === 'NotFound' || code === 'NoSuchKey');
+}
+
+/** The multipart upload is unknown: never started, aborted, or (AWS) completed. */
+export function isNoSuchUpload(error: unknown): boolean {
+  return s3Code(error) === 'NoSuchUpload';
+}
+
+/** Translate anything an S3 call threw; `action` names the operation (never the key or bucket: messages reach clients). */
+export function translateS3Error(error: unknown, action: string): SignpostError {
+  if (alreadyTranslated(error)) return error;
+  const what = `S3 ${action}`;
+  const network = networkFailure(error, what);
+  if (network) return network;
+  const status = s3Status(error);
+  const code = s3Code(error) ?? 'UnknownError';
+  // 503 SlowDown / ServiceUnavailable: S3 asks the caller to come back later.
+  if (status === 503 || code === 'SlowDown' || code === 'ServiceUnavailable') {
+    return errors.storeUnavailable(`${what} failed: the store is busy (${code})`, error);
+  }
+  // Anything else is the store refusing the broker's own request (5xx, or a
+  // 4xx like AccessDenied / NoSuchBucket that means a misconfigured storage).
+  return errors.storeFailed(`${what} failed: ${status ?? 'no status'} ${code}`, error);
+}

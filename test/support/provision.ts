@@ -1,0 +1,51 @@
+// Fresh, empty buckets and containers for one test, made with the SDKs and
+// the server's own credentials (the broker never creates them), returned as
+// the store options the adapters take.
+import { randomBytes } from 'node:crypto';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
+import type { AzureStoreOptions, S3StoreOptions } from '../../src/stores/options.js';
+import type { AzuriteFacts, SwiftFacts } from './servers-context.js';
+
+/** Lowercase letters and digits: valid as an S3 bucket and an Azure container name. */
+function uniqueName(prefix: string): string {
+  return `${prefix}-${randomBytes(8).toString('hex')}`;
+}
+
+export async function createBucket(swift: SwiftFacts, options: Partial<Pick<S3StoreOptions, 'signContentLength'>> = {}): Promise<S3StoreOptions> {
+  const store: S3StoreOptions = {
+    bucket: uniqueName('signpost'),
+    region: swift.region,
+    endpoint: swift.endpoint,
+    forcePathStyle: swift.forcePathStyle,
+    accessKeyId: swift.accessKeyId,
+    secretAccessKey: swift.secretAccessKey,
+    signContentLength: options.signContentLength ?? true,
+  };
+  const client = new S3Client({
+    region: store.region,
+    endpoint: swift.endpoint,
+    forcePathStyle: store.forcePathStyle,
+    credentials: { accessKeyId: store.accessKeyId, secretAccessKey: store.secretAccessKey },
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+  try {
+    await client.send(new CreateBucketCommand({ Bucket: store.bucket }));
+  } finally {
+    client.destroy();
+  }
+  return store;
+}
+
+export async function createContainer(azurite: AzuriteFacts): Promise<AzureStoreOptions> {
+  const store: AzureStoreOptions = {
+    container: uniqueName('signpost'),
+    account: azurite.account,
+    accountKey: azurite.accountKey,
+    endpoint: azurite.endpoint,
+  };
+  const credential = new StorageSharedKeyCredential(store.account, store.accountKey);
+  await new BlobServiceClient(azurite.endpoint, credential).getContainerClient(store.container).create();
+  return store;
+}
