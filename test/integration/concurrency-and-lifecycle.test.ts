@@ -110,5 +110,9 @@ describe('completion makes the object readable by link only to those allowed', (
     const location = new URL(capped.headers['location'] as string);
     const seconds = Number(location.searchParams.get('X-Amz-Expires'));
     expect(seconds).toBe(1440 * 60);
+    // Browsers cannot read a cross-origin redirect: Accept: application/json gives the URL as JSON.
+    const json = await alice.get(`/${publicId}/url`).set('Accept', 'application/json');
+    expect(json.status).toBe(200);
+    expect(Buffer.from(await (await fetch(json.body.url as string)).arrayBuffer()).length).toBe(60);
   });
 });

@@ -1,6 +1,8 @@
 // GET /?file_search&limit&offset&tags&storage_id → the caller's uploads, with
 // X-Total-Count, Content-Range and Link paging headers.
-// GET /:id/url?expiry=<min> → 303 to a presigned GET (expiry capped).
+// GET /:id/url?expiry=<min> → 303 to a presigned GET (expiry capped); with
+// `Accept: application/json` → 200 {url} instead (browsers cannot read a
+// cross-origin redirect's Location, so the demo page asks for JSON).
 import type { Request, RequestHandler } from 'express';
 import { listUploads, readUrl } from '../../domain/lifecycle.js';
 import { effectiveState } from '../../domain/state-machine.js';
@@ -47,6 +49,10 @@ export function readUrlRoute({ ctx, validators }: RouteDeps): RequestHandler {
   return async (req, res) => {
     const query = validators.query<{ expiry?: number }>('url.query.schema.json', req.query);
     const url = await readUrl(ctx, accessOf(res), idParam(req.params), query.expiry);
+    if (req.accepts(['text/html', 'application/json']) === 'application/json') {
+      res.json({ url });
+      return;
+    }
     res.redirect(303, url);
   };
 }
