@@ -2,8 +2,8 @@
 // loopback port, data in memory. A child rather than in-process so the same
 // launcher serves the test setup and the dev launcher alike.
 import { join } from 'node:path';
-import { LOOPBACK, waitUntil } from './ports.js';
-import { makeTempDir, packageBin, readLog, removeDir, spawnServer, startFailure } from './server-process.js';
+import { LOOPBACK } from './ports.js';
+import { makeTempDir, packageBin, portFromLog, removeDir, spawnServer } from './server-process.js';
 
 /** Azurite's well-known development account (the same on every machine). */
 export const AZURITE_ACCOUNT = 'devstoreaccount1';
@@ -39,19 +39,7 @@ export async function startAzurite(): Promise<AzuriteServer> {
     logFile,
     cwd: dir, // azurite resolves its default location against the working directory
   });
-  let port: number;
-  try {
-    port = await waitUntil(
-      async () => {
-        const match = LISTENING.exec(readLog(logFile));
-        return match?.[1] === undefined ? undefined : Number(match[1]);
-      },
-      { what: 'azurite "successfully listens on" line', timeoutMs: 30_000, intervalMs: 25, check: () => server.assertRunning() },
-    );
-  } catch (error) {
-    await server.stop();
-    throw startFailure('azurite-blob', logFile, error);
-  }
+  const port = await portFromLog(server, logFile, LISTENING, 'azurite-blob');
   let stopping: Promise<void> | undefined;
   return {
     endpoint: `http://${LOOPBACK}:${port}/${AZURITE_ACCOUNT}`,

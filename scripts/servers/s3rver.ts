@@ -4,8 +4,8 @@
 // A child, never in-process: a Complete naming a missing part kills it.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { LOOPBACK, waitUntil } from './ports.js';
-import { makeTempDir, packageBin, readLog, removeDir, spawnServer, startFailure } from './server-process.js';
+import { LOOPBACK } from './ports.js';
+import { makeTempDir, packageBin, portFromLog, removeDir, spawnServer } from './server-process.js';
 
 export interface S3rverServer {
   endpoint: string;
@@ -47,19 +47,7 @@ export async function startS3rver(options: StartS3rverOptions): Promise<S3rverSe
     logFile,
     cwd: dir,
   });
-  let port: number;
-  try {
-    port = await waitUntil(
-      async () => {
-        const match = LISTENING.exec(readLog(logFile));
-        return match?.[1] === undefined ? undefined : Number(match[1]);
-      },
-      { what: 's3rver "listening on" line', timeoutMs: 30_000, intervalMs: 25, check: () => server.assertRunning() },
-    );
-  } catch (error) {
-    await server.stop();
-    throw startFailure('s3rver', logFile, error);
-  }
+  const port = await portFromLog(server, logFile, LISTENING, 's3rver');
   let stopping: Promise<void> | undefined;
   return {
     endpoint: `http://${LOOPBACK}:${port}`,

@@ -6,6 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { delimiter, dirname, join, sep } from 'node:path';
+import { waitUntil } from './ports.js';
 
 export interface ServerProcess {
   readonly name: string;
@@ -213,4 +214,20 @@ export function packageBin(packageName: string, binName: string): string {
   const bin = typeof manifest.bin === 'string' ? manifest.bin : manifest.bin?.[binName];
   if (bin === undefined) throw new Error(`${packageName} declares no bin named ${binName}`);
   return join(dirname(manifestPath), bin);
+}
+
+/** Wait for `pattern` (capturing the port) in the server's log; on failure stop it and throw a start failure naming the log. */
+export async function portFromLog(server: ServerProcess, logFile: string, pattern: RegExp, name: string): Promise<number> {
+  try {
+    return await waitUntil(
+      async () => {
+        const match = pattern.exec(readLog(logFile));
+        return match?.[1] === undefined ? undefined : Number(match[1]);
+      },
+      { what: `${name} listening line`, timeoutMs: 30_000, intervalMs: 25, check: () => server.assertRunning() },
+    );
+  } catch (error) {
+    await server.stop();
+    throw startFailure(name, logFile, error);
+  }
 }

@@ -66,6 +66,27 @@ export class Client {
     return uploadId;
   }
 
+  /** Create a chunked upload, send its initiation, and cut the file by the broker's plan. */
+  async startChunked(bytes: Buffer, fields: Record<string, unknown> = {}) {
+    const created = await this.create(bytes, fields);
+    const resumableId = await this.initiate(created.signature);
+    return {
+      created,
+      id: created.upload_id,
+      parts: cut(bytes, created.part_size),
+      resumableId,
+      /** The body of the first PATCH: it reports the S3 UploadId. */
+      firstBody: resumableId === undefined ? {} : { resumable_id: resumableId },
+    };
+  }
+
+  /** Sign and send each given part (1-based numbers), expecting the store to accept every one. */
+  async uploadParts(id: string, parts: Buffer[], numbers: number[], firstBody: object = {}): Promise<void> {
+    for (const [index, number] of numbers.entries()) {
+      expect(await this.uploadPart(id, number, parts[number - 1] as Buffer, index === 0 ? firstBody : {})).toBeLessThan(300);
+    }
+  }
+
   /** PATCH ?part=N&file_id=md5 → the part's signature. */
   async signPart(id: string, part: number, bytes: Buffer, body: object = {}) {
     const res = await this.patch(`/${id}?part=${part}&file_id=${encodeURIComponent(md5b64(bytes))}`, body);
