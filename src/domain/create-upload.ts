@@ -5,7 +5,7 @@ import { requireUser, type Access } from './access.js';
 import type { DomainContext } from './context.js';
 import { objectKeyFor, sanitiseFileName } from './file-policy.js';
 import { md5Hex, requireMd5 } from './md5.js';
-import { planParts } from './part-plan.js';
+import { planParts, type PartPlan } from './part-plan.js';
 import { isResumable } from './state-machine.js';
 import type { Storage } from './storages.js';
 import type { SignedRequest } from '../stores/blob-store.js';
@@ -32,6 +32,14 @@ export type CreateOutcome =
   | { kind: 'new'; record: UploadRecord; storage: Storage; signature: SignedRequest }
   | { kind: 'resume'; record: UploadRecord; storage: Storage; doneParts: PartRecord[]; signature: SignedRequest };
 
+/** GET /new: which storage would take this file, and the plan it would get. Refuses before anything is signed. */
+export function residenceFor(ctx: DomainContext, access: Access, file: { fileName: string; fileSize: number; mime?: string; storageId?: string }): { storage: Storage; plan: PartPlan } {
+  const caller = requireUser(access);
+  const fileName = sanitiseFileName(file.fileName);
+  const storage = ctx.storages.choose(caller, { fileName, fileSize: file.fileSize, ...(file.mime === undefined ? {} : { mime: file.mime }) }, file.storageId);
+  return { storage, plan: planParts(file.fileSize, storage.type, ctx.limits.directUploadThreshold) };
+}
+
 export async function createOrResume(ctx: DomainContext, access: Access, input: CreateInput): Promise<CreateOutcome> {
   const caller = requireUser(access);
   const fileName = sanitiseFileName(input.fileName);
@@ -45,8 +53,7 @@ export async function createOrResume(ctx: DomainContext, access: Access, input: 
     return resume(ctx, existing, input.expiresMinutes);
   }
 
-  const storage = ctx.storages.choose(caller, { fileName, fileSize: input.fileSize, mime: mimeType }, input.storageId);
-  const plan = planParts(input.fileSize, storage.type, ctx.limits.directUploadThreshold);
+  const { storage, plan } = residenceFor(ctx, access, { fileName, fileSize: input.fileSize, mime: mimeType, ...(input.storageId === undefined ? {} : { storageId: input.storageId }) });
   const record: UploadRecord = {
     id: ctx.ids.uploadId(),
     owner: caller.user,
