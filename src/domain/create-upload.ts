@@ -49,7 +49,9 @@ export async function createOrResume(ctx: DomainContext, access: Access, input: 
 
   const existingId = await ctx.repo.findByResumeKey({ tenant: caller.tenant, owner: caller.user, fileName, fileSize: input.fileSize, fileMd5 });
   const existing = existingId === undefined ? undefined : await ctx.repo.get(existingId);
-  if (existing && existing.owner === caller.user && existing.tenant === caller.tenant && isResumable(existing, now)) {
+  // A client that names another storage wants a new upload there, not the old one resumed.
+  const sameStorage = input.storageId === undefined || existing?.storageId === input.storageId;
+  if (existing && sameStorage && existing.owner === caller.user && existing.tenant === caller.tenant && isResumable(existing, now)) {
     return resume(ctx, existing, input.expiresMinutes);
   }
 

@@ -51,6 +51,16 @@ describe.each(['s3', 'azure'] as const)('%s: parallel PATCHes, abort', (storageI
     expect(again.upload_id).not.toBe(created.upload_id);
   });
 
+  it('the same file sent to another storage is a new upload there, not a resume', async () => {
+    const alice = broker.as('alice');
+    const bytes = testBytes(2000);
+    const first = await alice.create(bytes, { storage_id: storageId, file_name: 'twice.txt' });
+    const other = storageId === 's3' ? 'azure' : 's3';
+    const second = await alice.create(bytes, { storage_id: other, file_name: 'twice.txt' });
+    expect(second.upload_id).not.toBe(first.upload_id);
+    expect(second.residence).toBe(other === 's3' ? 'AmazonS3' : 'AzureStorage');
+  });
+
   it('DELETE of a complete upload deletes the object', async () => {
     const alice = broker.as('alice');
     const bytes = testBytes(1234);
