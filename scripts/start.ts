@@ -7,7 +7,6 @@ import { startAzurite, type AzuriteServer } from './servers/azurite.js';
 import { startS3rver, type S3rverServer } from './servers/s3rver.js';
 import { ConfigError, loadConfig, parseConfig } from '../src/config.js';
 import { closeOnSignals, runBroker } from '../src/main.js';
-import { demoRouter } from '../src/http/demo-page.js';
 
 const BUCKET = 'signpost-dev';
 const CONTAINER = 'signpost-dev';
@@ -43,7 +42,7 @@ async function startEmbedded(): Promise<void> {
   try {
     await provisionAzurite(azurite);
     const config = parseConfig(embeddedConfig(s3, azurite), serverEnv, 'embedded defaults');
-    const broker = await runBroker(config, { extraRouters: [demoRouter(config.basePath)] });
+    const broker = await runBroker(config, { devApiKey: DEV_API_KEY });
     closeOnSignals(broker, stopStores);
     const api = `${broker.url}${config.basePath}`;
     console.log(`
@@ -65,7 +64,7 @@ Stop with Ctrl-C.`);
 async function start(): Promise<void> {
   const { config } = loadConfig(process.env);
   if (!config) return startEmbedded();
-  closeOnSignals(await runBroker(config, config.demoPage ? { extraRouters: [demoRouter(config.basePath)] } : {}));
+  closeOnSignals(await runBroker(config));
 }
 
 start().catch((err: unknown) => {

@@ -3,10 +3,11 @@
 // which starts embedded stores first and then calls runBroker.
 import type { Server } from 'node:http';
 import { pathToFileURL } from 'node:url';
-import type { Router } from 'express';
 import { createApp } from './app.js';
 import { buildDependencies, createLogger } from './compose.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
+import { RESIDENCE_BY_TYPE } from './domain/upload.js';
+import { demoRouter } from './http/demo-page.js';
 
 export interface RunningBroker {
   url: string;
@@ -14,10 +15,18 @@ export interface RunningBroker {
   close(): Promise<void>;
 }
 
-export async function runBroker(config: Config, options: { extraRouters?: Router[] } = {}): Promise<RunningBroker> {
+export interface RunOptions {
+  /** Prefilled in the demo page (embedded defaults only). */
+  devApiKey?: string;
+}
+
+export async function runBroker(config: Config, options: RunOptions = {}): Promise<RunningBroker> {
   const logger = createLogger();
   const deps = buildDependencies(config, logger);
-  const app = createApp({ ...deps, ...(options.extraRouters ? { extraRouters: options.extraRouters } : {}) });
+  // The demo page offers the storages by id and residence, never their credentials.
+  const storages = config.storages.map((s) => ({ id: s.id, residence: RESIDENCE_BY_TYPE[s.type] }));
+  const demo = config.demoPage ? [demoRouter(config.basePath, { storages, ...(options.devApiKey === undefined ? {} : { devApiKey: options.devApiKey }) })] : [];
+  const app = createApp({ ...deps, extraRouters: demo });
   if (config.trustProxy) app.set('trust proxy', true);
   const server = await new Promise<Server>((resolve, reject) => {
     const listening = app.listen(config.port, config.host, () => resolve(listening));

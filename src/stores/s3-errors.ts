@@ -31,6 +31,12 @@ export function isNoSuchUpload(error: unknown): boolean {
 }
 
 /** Translate anything an S3 call threw; `action` names the operation (never the key or bucket: messages reach clients). */
+/** The store does not implement the operation (s3rver has no ListParts: 405; others answer 501). */
+export function isNotImplemented(error: unknown): boolean {
+  const status = s3Status(error);
+  return status === 405 || status === 501;
+}
+
 export function translateS3Error(error: unknown, action: string): SignpostError {
   if (alreadyTranslated(error)) return error;
   const what = `S3 ${action}`;

@@ -19,7 +19,7 @@ import { errors } from '../domain/errors.js';
 import type { BlobStore, SignedRequest, UploadedPart } from './blob-store.js';
 import { attachmentDisposition } from './content-disposition.js';
 import type { S3StoreOptions } from './options.js';
-import { isNoSuchUpload, isS3NotFound, translateS3Error } from './s3-errors.js';
+import { isNoSuchUpload, isNotImplemented, isS3NotFound, translateS3Error } from './s3-errors.js';
 import { DEFAULT_TRANSPORT, type StoreRuntime } from './transport.js';
 import { completeMultipartUploadXml } from './xml-bodies.js';
 
@@ -168,6 +168,9 @@ export function createS3Store(options: S3StoreOptions, runtime: StoreRuntime = {
         }
       } catch (error) {
         if (isNoSuchUpload(error)) return [];
+        // A store without ListParts confirms nothing: the client then re-sends every
+        // part, which is always safe (a part number's last upload wins).
+        if (isNotImplemented(error)) return [];
         throw translateS3Error(error, 'ListParts');
       }
       return parts.sort((a, b) => a.part - b.part);

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { errors, SignpostError } from '../../src/domain/errors.js';
 import { translateAzureError } from '../../src/stores/azure-errors.js';
-import { isNoSuchUpload, isS3NotFound, translateS3Error } from '../../src/stores/s3-errors.js';
+import { isNoSuchUpload, isNotImplemented, isS3NotFound, translateS3Error } from '../../src/stores/s3-errors.js';
 import { networkFailure } from '../../src/stores/transport.js';
 
 const s3Error = (name: string, status: number) => Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status } });
@@ -17,6 +17,12 @@ describe('store error translation', () => {
     const denied = translateS3Error(s3Error('AccessDenied', 403), 'ListParts');
     expect(denied.code).toBe('store_failed');
     expect(denied.message).toBe('S3 ListParts failed: 403 AccessDenied');
+  });
+
+  it('S3: 405 and 501 mean the store lacks the operation (s3rver has no ListParts)', () => {
+    expect(isNotImplemented(s3Error('MethodNotAllowed', 405))).toBe(true);
+    expect(isNotImplemented(s3Error('NotImplemented', 501))).toBe(true);
+    expect(isNotImplemented(s3Error('InternalError', 500))).toBe(false);
   });
 
   it('Azure: ServerBusy / 503 is unavailable, 5xx a store failure', () => {
