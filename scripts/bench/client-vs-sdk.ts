@@ -103,6 +103,12 @@ async function main(): Promise<void> {
       const hash = r.hashMs === undefined ? '' : `  (of which whole-file MD5 ${Math.round(r.hashMs)} ms; upload alone ${(sizeMiB / ((r.ms - r.hashMs) / 1000)).toFixed(1)} MiB/s)`;
       console.log(`${r.label.padEnd(42)} ${rate} MiB/s  ${Math.round(r.ms)} ms${hash}`);
     }
+    // Ratios of the pairs measured above, in this same run.
+    for (const [store, ours, sdk] of [['S3/Swift', results[0], results[1]], ['Azurite ', results[2], results[3]]] as const) {
+      if (!ours || !sdk) continue;
+      const uploadOnly = ours.ms - (ours.hashMs ?? 0);
+      console.log(`${store}  signpost/SDK time ratio ${(ours.ms / sdk.ms).toFixed(2)}x overall, ${(uploadOnly / sdk.ms).toFixed(2)}x without the whole-file MD5`);
+    }
     await broker.close();
   } finally {
     await rm(dir, { recursive: true, force: true });
