@@ -8,6 +8,10 @@ import { startS3rver, type S3rverServer } from './servers/s3rver.js';
 import { ConfigError, loadConfig, parseConfig } from '../src/config.js';
 import { closeOnSignals, runBroker } from '../src/main.js';
 
+// The AWS SDK warns on every start that releases after January 2027 need Node 22;
+// a newcomer's first screen should be the broker's banner (README notes the pin).
+process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
+
 const BUCKET = 'signpost-dev';
 const CONTAINER = 'signpost-dev';
 const DEV_API_KEY = process.env['SIGNPOST_DEV_API_KEY'] ?? 'signpost-dev-key-local-only';
