@@ -89,6 +89,7 @@ describe('bad input', () => {
     const fresh = await broker.as('alice').post('/', { file_name: 'fresh.bin', file_size: 20 * MiB, file_id: goodMd5 });
     const res = await broker.as('alice').patch(`/${fresh.body.upload_id}?part=1&file_id=${encodeURIComponent(goodMd5)}`);
     expect(res.status).toBe(409);
+    expect(res.body).toMatchObject({ error: 'conflict', message: expect.stringContaining('resumable_id') });
   });
 
   it('a part_data MD5 different from the signed one is a conflict, not an overwrite', async () => {
@@ -97,11 +98,16 @@ describe('bad input', () => {
     expect((await alice.patch(`/${chunkedAzure}?part=1&file_id=${encodeURIComponent(signedMd5)}`)).status).toBe(200);
     const res = await alice.patch(`/${chunkedAzure}?part=2&file_id=${encodeURIComponent(goodMd5)}`, { part_list: [1], part_data: [{ part: 1, md5: goodMd5 }] });
     expect(res.status).toBe(409);
+    expect(res.body.error).toBe('conflict');
     const status = await alice.get(`/${chunkedAzure}`);
     expect(status.body.parts_signed).toEqual([1]);
-    // Hex spelling of the same digest is accepted.
+    expect(status.body.part_list).toEqual([]);
+    // Hex spelling of the same digest is accepted, and the MD5 on record is still the signed one.
     const hex = Buffer.from(signedMd5, 'base64').toString('hex');
     expect((await alice.patch(`/${chunkedAzure}`, { part_data: [{ part: 1, md5_hex: hex }] })).status).toBe(200);
+    const after = await alice.get(`/${chunkedAzure}`);
+    expect(after.body.part_list).toEqual([1]);
+    expect(after.body.part_data['1']).toMatchObject({ part: 1, md5: signedMd5, md5_hex: hex });
   });
 
   it('malformed JSON, wrong content types and unknown routes get JSON 4xx', async () => {

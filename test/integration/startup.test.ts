@@ -2,6 +2,7 @@
 // config (embedded stores, dev key printed) and with SIGNPOST_CONFIG (a bad
 // file stops it with a message naming the field).
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -58,6 +59,18 @@ describe('starting the broker', () => {
       const res = await fetch(`${api}/new?file_name=hello.txt&file_size=12`, { headers: { 'X-API-Key': key ?? '' } });
       expect(res.status).toBe(200);
       expect(await res.json()).toMatchObject({ residence: 'AmazonS3', storage_id: 'local-s3' });
+      // …and takes an upload: create, PUT the bytes to the embedded store, finalize.
+      const bytes = Buffer.from('hello, store');
+      const headers = { 'X-API-Key': key ?? '', 'Content-Type': 'application/json' };
+      const created = await fetch(`${api}/`, { method: 'POST', headers, body: JSON.stringify({ file_name: 'hello.txt', file_size: bytes.length, file_id: createHash('md5').update(bytes).digest('base64') }) });
+      expect(created.status).toBe(200);
+      const upload = (await created.json()) as { type: string; upload_id: string; signature: { verb: string; url: string; headers: Record<string, string> } };
+      expect(upload.type).toBe('direct_upload');
+      const put = await fetch(upload.signature.url, { method: upload.signature.verb, headers: upload.signature.headers, body: bytes });
+      expect(put.status).toBe(200);
+      const done = await fetch(`${api}/${upload.upload_id}`, { method: 'PUT', headers: { 'X-API-Key': key ?? '' } });
+      expect(done.status).toBe(200);
+      expect(await done.json()).toMatchObject({ ok: true, upload: { state: 'complete', file_size: bytes.length } });
       const page = await fetch(`http://127.0.0.1:${port}/`);
       expect(await page.text()).toContain('Signpost');
       expect(broker.output()).toMatch(/records\s+in memory/);

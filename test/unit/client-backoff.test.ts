@@ -23,10 +23,9 @@ describe('client backoff', () => {
 
   it('sleep rejects as soon as its signal aborts', async () => {
     const controller = new AbortController();
-    const started = Date.now();
-    const sleeping = sleep(10_000, controller.signal);
+    // A 10-minute sleep: only the abort can end it within the test's timeout.
+    const sleeping = sleep(600_000, controller.signal);
     setTimeout(() => controller.abort(new Error('paused')), 20);
     await expect(sleeping).rejects.toThrow('paused');
-    expect(Date.now() - started).toBeLessThan(1000);
-  });
+  }, 5_000);
 });
