@@ -11,13 +11,14 @@ import type { UploadRepository } from './state/repository.js';
 import { createAzureStore } from './stores/azure.js';
 import { createS3Store } from './stores/s3.js';
 
-export function createLogger(): Logger {
-  return pino({ level: process.env['LOG_LEVEL'] ?? 'info' });
+export function createLogger(level: string): Logger {
+  return pino({ level });
 }
 
-export function buildStorages(configs: StorageConfig[]): StorageRegistry {
+export function buildStorages(configs: StorageConfig[], clock: Clock = systemClock): StorageRegistry {
   const storages: Storage[] = configs.map((s) => {
-    const store = s.s3 ? createS3Store(s.s3) : createAzureStore(s.azure as NonNullable<typeof s.azure>);
+    // The clock signs too: expiry is computed from it, so tests can move time.
+    const store = s.s3 ? createS3Store(s.s3, { clock }) : createAzureStore(s.azure as NonNullable<typeof s.azure>, { clock });
     return { id: s.id, type: s.type, isDefault: s.isDefault, filters: s.filters, store, ...(s.tenants ? { tenants: s.tenants } : {}) };
   });
   return new StorageRegistry(storages);
@@ -38,7 +39,7 @@ export function buildDependencies(config: Config, logger: Logger, clock: Clock =
     auth: config.auth,
     logger,
     repo: buildRepository(config, clock, logger),
-    storages: buildStorages(config.storages),
+    storages: buildStorages(config.storages, clock),
     clock,
     ids: randomIds,
     limits: config.limits,

@@ -29,6 +29,7 @@ export interface StorageConfig {
 export interface Config {
   port: number;
   host: string;
+  logLevel: string;
   redisUrl?: string;
   basePath: string;
   demoPage: boolean;
@@ -41,6 +42,7 @@ export interface Config {
 export interface ServerEnv {
   port: number;
   host: string;
+  logLevel: string;
   redisUrl?: string;
   configPath?: string;
   jwtSecret?: string;
@@ -69,8 +71,11 @@ export function loadServerEnv(env: Env, read: ReadFile = readText): ServerEnv {
   if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) throw new ConfigError('REDIS_URL must start with redis:// or rediss://');
   const jwtSecret = secretFromEnv(env, 'SIGNPOST_JWT_SECRET', read);
   const configPath = env['SIGNPOST_CONFIG'] === '' ? undefined : env['SIGNPOST_CONFIG'];
+  const logLevel = env['LOG_LEVEL'] ?? 'info';
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent; got ${JSON.stringify(logLevel)}`);
   return {
     port,
+    logLevel,
     host: env['HOST'] ?? '127.0.0.1',
     ...(redisUrl === undefined ? {} : { redisUrl }),
     ...(configPath === undefined ? {} : { configPath }),
@@ -127,6 +132,8 @@ function toStorage(raw: RawConfig['storages'][number], index: number, read: Read
 function toAuth(raw: RawConfig['auth'], serverEnv: ServerEnv, read: ReadFile): AuthConfig {
   const jwt = raw.jwt;
   const secret = serverEnv.jwtSecret ?? fileSecret(jwt?.hs256_secret, jwt?.hs256_secret_file, 'auth.jwt.hs256_secret', read);
+  // The schema checks an inline secret; one from a file or the environment is checked here.
+  if (secret !== undefined && secret.length < 16) throw new ConfigError('auth.jwt.hs256_secret (or SIGNPOST_JWT_SECRET) must be at least 16 characters');
   const apiKeys: Record<string, Caller> = {};
   for (const [key, value] of Object.entries(raw.api_keys ?? {})) apiKeys[key] = { user: value.user, tenant: value.tenant, roles: value.roles ?? [] };
   const hasJwt = secret !== undefined || (jwt?.public_keys?.length ?? 0) > 0;
@@ -171,6 +178,7 @@ export function parseConfig(raw: unknown, serverEnv: ServerEnv, source = 'config
     return {
       port: serverEnv.port,
       host: serverEnv.host,
+      logLevel: serverEnv.logLevel,
       ...(serverEnv.redisUrl === undefined ? {} : { redisUrl: serverEnv.redisUrl }),
       basePath: config.base_path ?? '/api/engine/v2/uploads',
       demoPage: config.demo_page ?? false,

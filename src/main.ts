@@ -21,7 +21,7 @@ export interface RunOptions {
 }
 
 export async function runBroker(config: Config, options: RunOptions = {}): Promise<RunningBroker> {
-  const logger = createLogger();
+  const logger = createLogger(config.logLevel);
   const deps = buildDependencies(config, logger);
   // The demo page offers the storages by id and residence, never their credentials.
   const storages = config.storages.map((s) => ({ id: s.id, residence: RESIDENCE_BY_TYPE[s.type] }));

@@ -19,7 +19,8 @@ function sameSecret(a: string, b: string): boolean {
 
 /** May this access change the upload (sign, finish, finalize, abort, status)? */
 export function canManage(access: Access, record: UploadRecord): boolean {
-  if (access.kind === 'upload-token') return sameSecret(access.token, record.uploadToken);
+  // A delegated token finishes one upload: it lapses once the upload is complete or aborted.
+  if (access.kind === 'upload-token') return (record.state === 'pending' || record.state === 'uploading') && sameSecret(access.token, record.uploadToken);
   const { caller } = access;
   if (caller.tenant !== record.tenant) return false;
   return caller.user === record.owner || isAdmin(caller);

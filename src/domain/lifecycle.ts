@@ -85,5 +85,5 @@ export async function readUrl(ctx: DomainContext, access: Access, id: string, ex
   assertAllowed(record, 'read', ctx.clock.now());
   const minutes = Math.min(expiryMinutes ?? ctx.limits.defaultReadLinkMinutes, ctx.limits.maxReadLinkMinutes);
   const storage = ctx.storages.byId(record.storageId);
-  return storage.store.presignRead({ key: record.objectKey, expiresInSeconds: Math.round(minutes * 60), fileName: record.fileName, mime: record.mime });
+  return storage.store.presignRead({ key: record.objectKey, expiresInSeconds: Math.max(1, Math.round(minutes * 60)), fileName: record.fileName, mime: record.mime });
 }

@@ -33,7 +33,8 @@ export class StorageRegistry {
   /** The storage an existing upload lives in. */
   byId(id: string): Storage {
     const storage = this.#storages.find((s) => s.id === id);
-    if (!storage) throw errors.storeUnavailable(`storage ${id} is no longer configured`);
+    // Retrying cannot help: the upload's storage was removed from the configuration.
+    if (!storage) throw errors.conflict(`the storage of this upload (${id}) is no longer configured; start a new upload`);
     return storage;
   }
 
@@ -51,7 +52,7 @@ export class StorageRegistry {
     const storage = requestedId === undefined ? usable[0] : usable.find((s) => s.id === requestedId);
     if (!storage) {
       throw requestedId === undefined
-        ? errors.notFound('no storage is configured for your tenant')
+        ? errors.forbidden('no storage is configured for your tenant')
         : errors.badRequest(`storage_id ${JSON.stringify(requestedId)} is not a storage you may use`);
     }
     const filterReason = filterRefusal(storage.filters, file.fileName, file.mime);

@@ -71,6 +71,8 @@ export function createAuthenticator(config: AuthConfig): (req: Request) => Promi
       try {
         ({ payload } = await jwtVerify(token, key, {
           algorithms,
+          // A token without an expiry would be a credential forever.
+          requiredClaims: ['exp'],
           ...(jwt.issuer === undefined ? {} : { issuer: jwt.issuer }),
           ...(jwt.audience === undefined ? {} : { audience: jwt.audience }),
         }));

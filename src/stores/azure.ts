@@ -96,7 +96,9 @@ export function createAzureStore(options: AzureStoreOptions, runtime: StoreRunti
     // Put Blob: Azure verifies a Content-MD5 request header against the body
     // (400 on mismatch) and stores it; x-ms-blob-type is required (400 without).
     async presignDirectPut({ key, md5, mime, expiresInSeconds }) {
-      const url = sasUrl(key, 'cw', expiresInSeconds);
+      // Create only ('c'): the URL can write the blob once, never overwrite it after
+      // finalize has verified it (a 'w' SAS would, for as long as it lives).
+      const url = sasUrl(key, 'c', expiresInSeconds);
       return { verb: 'PUT', url, headers: { 'x-ms-blob-type': 'BlockBlob', 'Content-MD5': md5, 'Content-Type': mime } };
     },
 

@@ -3,7 +3,7 @@
 // no credentials get 401.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildBroker, freshStores, storageConfigs, type TestBroker } from '../support/broker.js';
-import { md5b64, testBytes } from '../support/protocol-driver.js';
+import { md5b64, sendSigned, testBytes } from '../support/protocol-driver.js';
 
 describe('ownership and tenancy', () => {
   let broker: TestBroker;
@@ -90,6 +90,18 @@ describe('ownership and tenancy', () => {
     expect(create.body.error).toBe('forbidden');
     expect((await device.get('/')).status).toBe(403);
     expect((await device.get('/new?file_name=x.txt&file_size=1')).status).toBe(403);
+  });
+
+  it('the upload token lapses once its upload is complete', async () => {
+    const alice = broker.as('alice');
+    const bytes = testBytes(77);
+    const created = await alice.create(bytes, { file_name: 'device.txt' });
+    const device = broker.withHeaders({ 'X-Upload-Token': created.upload_token });
+    expect((await sendSigned(created.signature, bytes)).status).toBeLessThan(300);
+    expect((await device.put(`/${created.upload_id}`)).status).toBe(200);
+    expect((await device.get(`/${created.upload_id}`)).status).toBe(404);
+    expect((await device.delete(`/${created.upload_id}`)).status).toBe(404);
+    expect((await alice.get(`/${created.upload_id}`)).body.state).toBe('complete');
   });
 
   it('object keys are chosen by the broker: tenant prefix, random name, no client path', async () => {

@@ -62,6 +62,7 @@ describe('bad input', () => {
     ['patch: file_id not an MD5', (b) => b.as('alice').patch(`/${chunkedAzure}?part=1&file_id=zzz`), 400, 'bad_request'],
     ['patch: part_list of strings', (b) => b.as('alice').patch(`/${chunkedAzure}?part=1&file_id=${encodeURIComponent(goodMd5)}`, { part_list: ['one'] }), 400, 'bad_request'],
     ['patch: part_data md5 not an MD5', (b) => b.as('alice').patch(`/${chunkedAzure}`, { part_data: [{ part: 1, md5: 'nope' }] }), 400, 'bad_request'],
+    ['patch: part without file_id', (b) => b.as('alice').patch(`/${chunkedAzure}?part=1`), 400, 'bad_request'],
     ['patch: a direct upload has no parts', (b) => b.as('alice').patch(`/${direct}?part=1&file_id=${encodeURIComponent(goodMd5)}`), 400, 'bad_request'],
     ['patch: finish with nothing signed', (b) => b.as('alice').patch(`/${chunkedAzure}`), 409, 'conflict'],
     ['patch: unknown id', (b) => b.as('alice').patch(`/uploads-nope?part=1&file_id=${encodeURIComponent(goodMd5)}`), 404, 'not_found'],

@@ -141,6 +141,20 @@ describe.each(['s3', 'azure'] as const)('%s: resume, integrity, verification', (
     expect(patch.body.error).toBe('conflict');
   });
 
+  it('the direct signature cannot change the object after finalize verified it', async () => {
+    const alice = buildBroker({ storages: storageConfigs(stores) }).as('alice');
+    const bytes = testBytes(3000);
+    const created = await alice.create(bytes, { storage_id: storageId });
+    expect((await sendSigned(created.signature, bytes)).status).toBe(storageId === 's3' ? 200 : 201);
+    expect((await alice.put(`/${created.upload_id}`)).status).toBe(200);
+    const other = testBytes(3000);
+    // S3: the URL binds the MD5, so other bytes are refused (and the same bytes change nothing).
+    // Azure: the SAS is create-only, so no second PUT of any bytes is accepted.
+    const again = await sendSigned(created.signature, other, { 'Content-MD5': md5b64(other) });
+    expect(again.status).toBe(403);
+    expect((await alice.download(created.upload_id)).equals(bytes)).toBe(true);
+  });
+
   it('a direct PUT with the wrong bytes is refused by the store', async () => {
     const alice = buildBroker({ storages: storageConfigs(stores) }).as('alice');
     const bytes = testBytes(2048);

@@ -70,7 +70,7 @@ export function buildBroker(options: BrokerOptions): TestBroker {
     auth: { apiKeys },
     logger: pino({ level: process.env['TEST_LOG_LEVEL'] ?? 'silent' }),
     repo,
-    storages: buildStorages(options.storages),
+    storages: buildStorages(options.storages, clock),
     clock,
     ids: randomIds,
     limits: { ...DEFAULT_LIMITS, ...options.limits },

@@ -56,6 +56,11 @@ describe('authentication', () => {
     expect(await rejection({ authorization: `Bearer ${wrongIssuer}` })).toMatchObject({ code: 'unauthenticated' });
     const noTenant = await jwt({ sub: 'a' }).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(secret));
     expect(await rejection({ authorization: `Bearer ${noTenant}` })).toMatchObject({ message: 'token has no tenant claim' });
+    // A token that never expires is refused.
+    const forever = await new SignJWT({ sub: 'a', tenant: 't' }).setIssuer('https://issuer.test').setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(secret));
+    expect(await rejection({ authorization: `Bearer ${forever}` })).toMatchObject({ code: 'unauthenticated', message: expect.stringContaining('exp') });
+    const noUser = await jwt({ tenant: 't' }).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(secret));
+    expect(await rejection({ authorization: `Bearer ${noUser}` })).toMatchObject({ message: 'token has no sub claim' });
     // alg=none must never be accepted.
     const none = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from('{"sub":"a","tenant":"t"}').toString('base64url')}.`;
     expect(await rejection({ authorization: `Bearer ${none}` })).toMatchObject({ code: 'unauthenticated' });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, loadServerEnv, parseConfig } from '../../src/config.js';
 
-const serverEnv = { port: 0, host: '127.0.0.1' };
+const serverEnv = { port: 0, host: '127.0.0.1', logLevel: 'info' };
 const s3 = { id: 'main', type: 's3', bucket: 'uploads', access_key_id: 'AKIA', secret_access_key: 'secret', default: true };
 const azure = { id: 'blob', type: 'azure', container: 'uploads', account: 'acct', account_key: 'a2V5' };
 const auth = { api_keys: { 'a-key-of-sixteen-chars': { user: 'u', tenant: 't' } } };
@@ -36,6 +36,10 @@ describe('parseConfig', () => {
     expect(configError(() => parseConfig({ storages: [{ ...s3, secret_access_key: undefined }], auth }, serverEnv))).toMatch(/storages\[0\]\.secret_access_key/);
   });
 
+  it('refuses a short JWT secret from the environment (the schema only sees inline ones)', () => {
+    expect(configError(() => parseConfig({ storages: [s3], auth }, { ...serverEnv, jwtSecret: 'short' }))).toMatch(/at least 16 characters/);
+  });
+
   it('reads secrets from *_file fields', () => {
     const read = (path: string) => (path === '/run/secrets/s3' ? 'from-file\n' : '');
     const config = parseConfig({ storages: [{ ...s3, secret_access_key: undefined, secret_access_key_file: '/run/secrets/s3' }], auth }, serverEnv, 'test', read);
@@ -52,11 +56,12 @@ describe('environment', () => {
   it('reads PORT, HOST, REDIS_URL and *_FILE secrets', () => {
     const read = (path: string) => (path === '/s/redis' ? 'redis://127.0.0.1:7000\n' : 'jwt-secret-from-file');
     expect(loadServerEnv({ PORT: '9000', HOST: '0.0.0.0', REDIS_URL_FILE: '/s/redis', SIGNPOST_JWT_SECRET_FILE: '/s/jwt' }, read)).toEqual({
-      port: 9000, host: '0.0.0.0', redisUrl: 'redis://127.0.0.1:7000', jwtSecret: 'jwt-secret-from-file',
+      port: 9000, host: '0.0.0.0', logLevel: 'info', redisUrl: 'redis://127.0.0.1:7000', jwtSecret: 'jwt-secret-from-file',
     });
   });
-  it('refuses a bad PORT or REDIS_URL naming the variable', () => {
+  it('refuses a bad PORT, REDIS_URL or LOG_LEVEL naming the variable', () => {
     expect(configError(() => loadServerEnv({ PORT: 'eighty' }))).toMatch(/PORT/);
+    expect(configError(() => loadServerEnv({ LOG_LEVEL: 'loud' }))).toMatch(/LOG_LEVEL/);
     expect(configError(() => loadServerEnv({ REDIS_URL: 'localhost:6379' }))).toMatch(/REDIS_URL/);
   });
   it('without SIGNPOST_CONFIG there is no config (embedded defaults); a bad file names SIGNPOST_CONFIG', () => {

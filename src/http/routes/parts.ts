@@ -39,7 +39,9 @@ export function patchRoute({ ctx, validators }: RouteDeps): RequestHandler {
     const part = query.part ?? (body.part === undefined ? undefined : Number(body.part));
     const fileId = query.file_id ?? body.file_id;
     const progress = toProgress(body);
-    // PlaceOS: without part or file_id the PATCH asks for the finish request.
+    // Without a part the PATCH asks for the finish request (PlaceOS). A part without
+    // its MD5 is a mistake, not a finish: PlaceOS would silently answer finish.
+    if (part !== undefined && part !== 'finish' && fileId === undefined) throw errors.badRequest('file_id is required with part: the base64 MD5 of the part');
     if (part === undefined || part === 'finish' || fileId === undefined) {
       const { record, signature } = await prepareCommit(ctx, accessOf(res), id, progress);
       res.json(wireFinish(record, signature));
