@@ -20,6 +20,7 @@ export const USERS = {
   bob: { key: 'key-bob-acme-0000001', user: 'bob', tenant: 'acme', roles: [] as string[] },
   carol: { key: 'key-carol-other-00001', user: 'carol', tenant: 'other', roles: [] as string[] },
   admin: { key: 'key-admin-acme-00001', user: 'root', tenant: 'acme', roles: ['admin'] },
+  support: { key: 'key-support-acme-001', user: 'helpdesk', tenant: 'acme', roles: ['support'] },
   otherAdmin: { key: 'key-admin-other-0001', user: 'boss', tenant: 'other', roles: ['admin'] },
 };
 export type UserName = keyof typeof USERS;
