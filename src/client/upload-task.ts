@@ -107,7 +107,7 @@ export class UploadTask extends TypedEmitter<UploadEvents> {
     this.emit('state', state);
   }
 
-  /** DELETE /:id after a cancel; best effort (the broker's sweeper expires what we cannot abort). */
+  /** DELETE /:id after a cancel; best effort (what we cannot abort, the broker expires). */
   private async abortOnBroker(): Promise<void> {
     if (this.uploadIdNow === undefined) return;
     await this.broker.abort(this.uploadIdNow).catch(() => undefined);

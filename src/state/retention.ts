@@ -3,9 +3,9 @@
 import type { UploadRecord } from '../domain/upload.js';
 
 /**
- * How long an unfinished record outlives its expiry. The sweeper needs the record (object
- * key, S3 UploadId) to abort the store's multipart upload after the upload has expired, and
- * status requests should answer 410 rather than 404 for a while.
+ * How long an unfinished record outlives its expiry: status requests answer "expired"
+ * rather than 404 for a while, and the record (object key, S3 UploadId) is still there for
+ * the expiry sweeper the roadmap plans, which will abort the store's multipart upload.
  */
 export const DEFAULT_RETENTION_AFTER_EXPIRY_MS = 7 * 24 * 60 * 60 * 1000;
 
