@@ -96,6 +96,21 @@ describe('error paths', () => {
     expect((await alice.download(id)).equals(bytes)).toBe(true);
   });
 
+  it('legacy PlaceOS clients may send part and file_id in the PATCH body', async () => {
+    const alice = buildBroker({ storages: storageConfigs(stores) }).as('alice');
+    const bytes = testBytes(6 * MiB);
+    const { id, parts } = await alice.startChunked(bytes, { storage_id: 'azure', file_name: 'legacy.bin' });
+    for (const [index, part] of parts.entries()) {
+      const res = await alice.patch(`/${id}`, { part: String(index + 1), file_id: md5b64(part) });
+      expect(res.status).toBe(200);
+      expect(res.body.type).toBe('part_upload');
+      expect((await sendSigned(res.body.signature, part)).status).toBe(201);
+    }
+    const finish = await alice.finish(id);
+    expect((await sendSigned(finish.signature, finish.body)).status).toBe(201);
+    expect((await alice.put(`/${id}`)).status).toBe(200);
+  });
+
   it('support staff may read uploads marked permissions "support", and only those', async () => {
     const broker = buildBroker({ storages: storageConfigs(stores) });
     const alice = broker.as('alice');
