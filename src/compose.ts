@@ -1,12 +1,13 @@
 // Builds the broker's dependencies from a Config: logger, repository (Redis
-// when REDIS_URL is set, else memory), one store adapter per storage.
+// when REDIS_URL is set — a Redis Cluster when it lists several seeds — else
+// memory), one store adapter per storage.
 import pino, { type Logger } from 'pino';
 import type { AppDeps } from './app.js';
-import type { Config, StorageConfig } from './config.js';
+import { redisSeedUrls, type Config, type StorageConfig } from './config.js';
 import { randomIds, systemClock, type Clock } from './domain/clock.js';
 import { StorageRegistry, type Storage } from './domain/storages.js';
 import { createMemoryRepository } from './state/memory.js';
-import { connectRedis, createRedisRepository } from './state/redis.js';
+import { connectRedis, connectRedisCluster, createRedisRepository } from './state/redis.js';
 import type { UploadRepository } from './state/repository.js';
 import { createAzureStore } from './stores/azure.js';
 import { createS3Store } from './stores/s3.js';
@@ -29,8 +30,16 @@ export function buildRepository(config: Config, clock: Clock, logger: Logger): U
     logger.warn('REDIS_URL is not set: upload records are kept in memory and lost on restart (fine for a demo, not for production)');
     return createMemoryRepository({ clock });
   }
-  const redis = connectRedis(config.redisUrl, { onError: (err) => logger.error({ err }, 'redis connection error') });
-  return createRedisRepository({ redis, clock });
+  const onError = (err: Error) => logger.error({ err }, 'redis connection error');
+  const urls = redisSeedUrls(config.redisUrl);
+  // Hosts and ports only: the URLs may carry a password.
+  const seeds = urls.map((url) => new URL(url).host);
+  if (urls.length > 1) {
+    logger.info({ seeds }, 'upload records in Redis Cluster');
+    return createRedisRepository({ redis: connectRedisCluster(urls, { onError }), clock });
+  }
+  logger.info({ seeds }, 'upload records in standalone Redis');
+  return createRedisRepository({ redis: connectRedis(config.redisUrl, { onError }), clock });
 }
 
 export function buildDependencies(config: Config, logger: Logger, clock: Clock = systemClock): AppDeps {

@@ -30,6 +30,7 @@ export interface Config {
   port: number;
   host: string;
   logLevel: string;
+  /** One URL (standalone), or comma-separated Redis Cluster seed URLs: see redisSeedUrls. */
   redisUrl?: string;
   basePath: string;
   demoPage: boolean;
@@ -67,8 +68,8 @@ function secretFromEnv(env: Env, name: string, read: ReadFile): string | undefin
 export function loadServerEnv(env: Env, read: ReadFile = readText): ServerEnv {
   const port = Number(env['PORT'] ?? 8080);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`PORT must be an integer from 0 to 65535, got ${JSON.stringify(env['PORT'])}`);
-  const redisUrl = secretFromEnv(env, 'REDIS_URL', read);
-  if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) throw new ConfigError('REDIS_URL must start with redis:// or rediss://');
+  const rawRedisUrl = secretFromEnv(env, 'REDIS_URL', read);
+  const redisUrl = rawRedisUrl === undefined ? undefined : checkedRedisUrl(rawRedisUrl);
   const jwtSecret = secretFromEnv(env, 'SIGNPOST_JWT_SECRET', read);
   const configPath = env['SIGNPOST_CONFIG'] === '' ? undefined : env['SIGNPOST_CONFIG'];
   const logLevel = env['LOG_LEVEL'] ?? 'info';
@@ -81,6 +82,41 @@ export function loadServerEnv(env: Env, read: ReadFile = readText): ServerEnv {
     ...(configPath === undefined ? {} : { configPath }),
     ...(jwtSecret === undefined ? {} : { jwtSecret }),
   };
+}
+
+/**
+ * The seed URLs in a checked REDIS_URL: one means a standalone Redis, several (comma-separated)
+ * a Redis Cluster. A single URL cannot say "cluster"; list a seed twice to force it.
+ */
+export function redisSeedUrls(redisUrl: string): string[] {
+  return redisUrl.split(',').map((url) => url.trim());
+}
+
+// Messages name entries by position, never quote them: a URL may carry the password.
+function checkedRedisUrl(value: string): string {
+  const urls = redisSeedUrls(value);
+  const cluster = urls.length > 1;
+  const which = (index: number) => (cluster ? `REDIS_URL entry ${index + 1} of ${urls.length}` : 'REDIS_URL');
+  // A comma in a password splits the URL too; the likeliest cause of a broken entry.
+  const hint = cluster ? ' (write a comma inside a password as %2C)' : '';
+  const schemes = urls.map((url, index) => {
+    if (url === '') throw new ConfigError(`${which(index)} is empty (separate cluster seed URLs with single commas)`);
+    if (!/^rediss?:\/\//.test(url)) throw new ConfigError(`${which(index)} must start with redis:// or rediss://${hint}`);
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      throw new ConfigError(`${which(index)} is not a valid URL${hint}`);
+    }
+    if (parsed.hostname === '') throw new ConfigError(`${which(index)} names no host`);
+    // Redis Cluster has only database 0; ioredis would silently drop any other.
+    if (cluster && !['', '/', '/0'].includes(parsed.pathname)) throw new ConfigError(`${which(index)}: Redis Cluster has only database 0`);
+    return parsed.protocol;
+  });
+  // Nodes the client discovers get the first seed's TLS setting (state/redis.ts): one
+  // scheme for all, so no connection is less encrypted than the operator asked for.
+  if (new Set(schemes).size > 1) throw new ConfigError('REDIS_URL: cluster seed URLs must all use redis:// or all rediss://');
+  return urls.join(',');
 }
 
 const configSchema = JSON.parse(readFileSync(new URL('../schemas/config.schema.json', import.meta.url), 'utf8')) as object;

@@ -12,7 +12,7 @@ export interface RedisServer {
 }
 
 export interface StartRedisOptions {
-  /** Standalone only for now; a cluster launcher would add `true`. */
+  // Standalone; a Redis Cluster has its own launcher (redis-cluster.ts).
   cluster?: false;
 }
 

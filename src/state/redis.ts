@@ -2,8 +2,7 @@
 // in redis-keys.ts, field encoding in record-codec.ts, the atomic steps in redis-scripts.ts.
 // Every change to one upload is one Lua script over that upload's own keys; the resume and
 // owner indexes live in other slots and are written after the record by separate commands.
-import { Redis } from 'ioredis';
-import type { Cluster } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import type { Clock } from '../domain/clock.js';
 import { errors, SignpostError } from '../domain/errors.js';
 import type { UploadRecord } from '../domain/upload.js';
@@ -162,6 +161,58 @@ export function connectRedis(url: string, options: { onError?: (error: Error) =>
     redis.options.enableOfflineQueue = false;
   });
   return redis;
+}
+
+/**
+ * A Redis Cluster client from seed URLs (any reachable node will do: the others are found
+ * with CLUSTER SLOTS), failing fast like connectRedis. Nodes found that way are dialled with
+ * the first seed's credentials and TLS, which ioredis would otherwise give the seeds only.
+ * Commands wait in the offline queue before the first connection, for two attempts; after
+ * that, or once the cluster has been ready, a command with no connected node for its slot
+ * fails at once while the client reconnects in the background (at most 1 s apart).
+ */
+export function connectRedisCluster(urls: string[], options: { onError?: (error: Error) => void } = {}): Cluster {
+  const seed = new URL(urls[0] ?? 'redis://127.0.0.1:6379');
+  const onError = options.onError ?? (() => {});
+  let everReady = false;
+  let gaveUpWaiting = false;
+  let restartOnEnd = false;
+  const cluster: Cluster = new Cluster(urls, {
+    // Every read must see the Lua scripts' writes; a replica may lag behind them.
+    scaleReads: 'master',
+    // Returning null ends the client and rejects the commands queued before a first
+    // connection (ioredis offers no other way to); the 'end' handler below restarts it.
+    clusterRetryStrategy: (attempt) => {
+      if (everReady || gaveUpWaiting || attempt <= 2) return Math.min(50 * 2 ** attempt, 1_000);
+      gaveUpWaiting = restartOnEnd = true;
+      return null;
+    },
+    redisOptions: {
+      connectTimeout: 2_000,
+      // A node that accepts connections but never answers (paused, overloaded).
+      commandTimeout: 5_000,
+      ...(seed.username === '' ? {} : { username: decodeURIComponent(seed.username) }),
+      ...(seed.password === '' ? {} : { password: decodeURIComponent(seed.password) }),
+      ...(seed.protocol === 'rediss:' ? { tls: {} } : {}),
+    },
+  });
+  cluster.on('error', onError);
+  cluster.on('node error', onError);
+  cluster.once('ready', () => {
+    everReady = true;
+    cluster.options.enableOfflineQueue = false;
+  });
+  cluster.on('end', () => {
+    if (!restartOnEnd) return; // closed by its owner
+    restartOnEnd = false;
+    cluster.options.enableOfflineQueue = false;
+    // Unless the owner closes it meanwhile (its status is then no longer 'end').
+    const restart = setTimeout(() => {
+      if (cluster.status === 'end') cluster.connect().catch(() => {});
+    }, 1_000);
+    restart.unref();
+  });
+  return cluster;
 }
 
 // Redis failures of any kind leave the state store unusable for this request: callers see

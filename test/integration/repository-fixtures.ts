@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, expect, inject } from 'vitest';
 import type { UploadRecord } from '../../src/domain/upload.js';
 import { createMemoryRepository } from '../../src/state/memory.js';
-import { connectRedis, createRedisRepository } from '../../src/state/redis.js';
+import { connectRedis, connectRedisCluster, createRedisRepository } from '../../src/state/redis.js';
 import type { UploadRepository } from '../../src/state/repository.js';
 
 export const HOUR = 3_600_000;
@@ -47,6 +47,17 @@ export const redisImplementation: Implementation = {
   open: (clock, keyPrefix) =>
     createRedisRepository({ redis: connectRedis(inject('redis').url), clock, keyPrefix, retentionAfterExpiryMs: RETENTION }),
 };
+
+// Against a Redis Cluster the test file starts: seedUrls is asked each time a test opens a
+// repository, as the cluster is only up once the file's beforeAll has run.
+export function redisClusterImplementation(seedUrls: () => string[]): Implementation {
+  return {
+    name: 'redis cluster',
+    shared: true,
+    open: (clock, keyPrefix) =>
+      createRedisRepository({ redis: connectRedisCluster(seedUrls()), clock, keyPrefix, retentionAfterExpiryMs: RETENTION }),
+  };
+}
 
 export function uploadRecord(clock: TestClock, overrides: Partial<UploadRecord> = {}): UploadRecord {
   const id = `uploads-${randomUUID()}`;

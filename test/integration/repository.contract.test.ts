@@ -1,7 +1,9 @@
-// One contract for every UploadRepository (STYLE.md 7), run against the memory repository
-// and the Redis one (the real redis-server the global setup starts). What only Redis has —
-// TTLs, key layout, outages — is checked in redis-repository.test.ts.
-import { describe, expect, it } from 'vitest';
+// One contract for every UploadRepository (STYLE.md 7), run against the memory repository,
+// the Redis one on the real redis-server the global setup starts, and the Redis one on a
+// real 3-master Redis Cluster this file starts. What only Redis has — TTLs, key layout,
+// outages — is checked in redis-repository.test.ts and redis-cluster.test.ts.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRedisCluster, type RedisCluster } from '../../scripts/servers/redis-cluster.js';
 import { SignpostError } from '../../src/domain/errors.js';
 import type { UploadRecord } from '../../src/domain/upload.js';
 import {
@@ -9,13 +11,26 @@ import {
   RETENTION,
   md5,
   memoryImplementation,
+  redisClusterImplementation,
   redisImplementation,
   rejection,
   uploadRecord,
   useHarness,
 } from './repository-fixtures.js';
 
-describe.each([memoryImplementation, redisImplementation])('UploadRepository contract: $name', (implementation) => {
+let cluster: RedisCluster | undefined;
+beforeAll(async () => {
+  cluster = await startRedisCluster();
+});
+afterAll(async () => {
+  await cluster?.stop();
+});
+const clusterImplementation = redisClusterImplementation(() => {
+  if (cluster === undefined) throw new Error('the Redis Cluster of this file is not running');
+  return cluster.urls;
+});
+
+describe.each([memoryImplementation, redisImplementation, clusterImplementation])('UploadRepository contract: $name', (implementation) => {
   const h = useHarness(implementation);
 
   it('returns what was created, optional fields included, and copies not the stored object', async () => {

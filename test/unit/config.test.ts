@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, loadServerEnv, parseConfig } from '../../src/config.js';
+import { ConfigError, loadConfig, loadServerEnv, parseConfig, redisSeedUrls } from '../../src/config.js';
 
 const serverEnv = { port: 0, host: '127.0.0.1', logLevel: 'info' };
 const s3 = { id: 'main', type: 's3', bucket: 'uploads', access_key_id: 'AKIA', secret_access_key: 'secret', default: true };
@@ -63,6 +63,27 @@ describe('environment', () => {
     expect(configError(() => loadServerEnv({ PORT: 'eighty' }))).toMatch(/PORT/);
     expect(configError(() => loadServerEnv({ LOG_LEVEL: 'loud' }))).toMatch(/LOG_LEVEL/);
     expect(configError(() => loadServerEnv({ REDIS_URL: 'localhost:6379' }))).toMatch(/REDIS_URL/);
+  });
+  it('reads several comma-separated REDIS_URL seeds as a Redis Cluster, from the variable or its file', () => {
+    const seeds = ['redis://127.0.0.1:7000', 'redis://user:p%2Cw@10.0.0.2:7001', 'redis://[::1]:7002/0'];
+    const env = loadServerEnv({ REDIS_URL: ` ${seeds[0]}, ${seeds[1]} ,${seeds[2]}` });
+    expect(env.redisUrl).toBe(seeds.join(','));
+    expect(redisSeedUrls(env.redisUrl ?? '')).toEqual(seeds);
+    expect(loadServerEnv({ REDIS_URL_FILE: '/s/redis' }, () => `${seeds[0]},${seeds[1]}\n`).redisUrl).toBe(`${seeds[0]},${seeds[1]}`);
+    expect(redisSeedUrls(loadServerEnv({ REDIS_URL: 'rediss://:secret@cache.example:6380/2' }).redisUrl ?? '')).toEqual(['rediss://:secret@cache.example:6380/2']);
+    expect(loadConfig({ REDIS_URL: seeds.join(','), SIGNPOST_CONFIG: '/x.json' }, () => JSON.stringify({ storages: [s3], auth })).config?.redisUrl).toBe(seeds.join(','));
+  });
+  it('refuses a bad cluster seed naming REDIS_URL and the entry, never quoting a URL', () => {
+    const good = 'redis://:hunter2@127.0.0.1:7000';
+    expect(configError(() => loadServerEnv({ REDIS_URL: `${good},` }))).toMatch(/^REDIS_URL entry 2 of 2 is empty/);
+    expect(configError(() => loadServerEnv({ REDIS_URL: `${good},,${good}` }))).toMatch(/^REDIS_URL entry 2 of 3 is empty/);
+    expect(configError(() => loadServerEnv({ REDIS_URL: `${good},127.0.0.1:7001` }))).toMatch(/^REDIS_URL entry 2 of 2 must start with redis:\/\/ or rediss:\/\//);
+    expect(configError(() => loadServerEnv({ REDIS_URL: 'redis://:pa,ss@127.0.0.1:7000' }))).toMatch(/%2C/);
+    expect(configError(() => loadServerEnv({ REDIS_URL: `${good},redis://127.0.0.1:99999` }))).toMatch(/^REDIS_URL entry 2 of 2 is not a valid URL/);
+    expect(configError(() => loadServerEnv({ REDIS_URL: `redis://,${good}` }))).toMatch(/^REDIS_URL entry 1 of 2 names no host/);
+    expect(configError(() => loadServerEnv({ REDIS_URL: `${good},redis://127.0.0.1:7001/3` }))).toMatch(/^REDIS_URL entry 2 of 2: Redis Cluster has only database 0/);
+    expect(configError(() => loadServerEnv({ REDIS_URL: `${good},rediss://127.0.0.1:7001` }))).toMatch(/^REDIS_URL: cluster seed URLs must all use/);
+    for (const bad of [`${good},x`, `x,${good}`, `${good},redis://:hunter2@h:1/2`]) expect(configError(() => loadServerEnv({ REDIS_URL: bad }))).not.toMatch(/hunter2/);
   });
   it('without SIGNPOST_CONFIG there is no config (embedded defaults); a bad file names SIGNPOST_CONFIG', () => {
     expect(loadConfig({}).config).toBeUndefined();
