@@ -2,8 +2,8 @@
 // statusCode and the x-ms-error-code as `code` (HEAD answers have no body, so
 // only details.errorCode); network failures are RestErrors with the Node code
 // (ECONNREFUSED), timeouts our AbortSignal's AbortError.
-import { errors, type SignpostError } from '../domain/errors.js';
-import { alreadyTranslated, networkFailure } from './transport.js';
+import type { SignpostError } from '../domain/errors.js';
+import { translateStoreFailure } from './transport.js';
 
 interface RestErrorShape {
   statusCode?: unknown;
@@ -28,13 +28,9 @@ export function isAzureNotFound(error: unknown): boolean {
 }
 
 export function translateAzureError(error: unknown, action: string): SignpostError {
-  if (alreadyTranslated(error)) return error;
-  const what = `Azure ${action}`;
-  const network = networkFailure(error, what);
-  if (network) return network;
   const status = azureStatus(error);
   const code = azureCode(error) ?? 'UnknownError';
   // 503 ServerBusy: Azure throttles and asks the caller to retry later.
-  if (status === 503 || code === 'ServerBusy') return errors.storeUnavailable(`${what} failed: the store is busy (${code})`, error);
-  return errors.storeFailed(`${what} failed: ${status ?? 'no status'} ${code}`, error);
+  const busy = status === 503 || code === 'ServerBusy';
+  return translateStoreFailure(error, `Azure ${action}`, { status, code, busy });
 }

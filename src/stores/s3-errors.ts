@@ -1,8 +1,8 @@
 // S3 SDK errors → SignpostError. The SDK throws S3ServiceException subclasses
 // whose `name` is the S3 error code and whose $metadata carries the status;
 // network failures arrive as plain Node errors (code ECONNREFUSED, …).
-import { errors, type SignpostError } from '../domain/errors.js';
-import { alreadyTranslated, networkFailure } from './transport.js';
+import type { SignpostError } from '../domain/errors.js';
+import { translateStoreFailure } from './transport.js';
 
 interface S3ErrorShape {
   name?: unknown;
@@ -30,25 +30,17 @@ export function isNoSuchUpload(error: unknown): boolean {
   return s3Code(error) === 'NoSuchUpload';
 }
 
-/** Translate anything an S3 call threw; `action` names the operation (never the key or bucket: messages reach clients). */
 /** The store does not implement the operation (s3rver has no ListParts: 405; others answer 501). */
 export function isNotImplemented(error: unknown): boolean {
   const status = s3Status(error);
   return status === 405 || status === 501;
 }
 
+/** Translate anything an S3 call threw; `action` names the operation (never the key or bucket: messages reach clients). */
 export function translateS3Error(error: unknown, action: string): SignpostError {
-  if (alreadyTranslated(error)) return error;
-  const what = `S3 ${action}`;
-  const network = networkFailure(error, what);
-  if (network) return network;
   const status = s3Status(error);
   const code = s3Code(error) ?? 'UnknownError';
   // 503 SlowDown / ServiceUnavailable: S3 asks the caller to come back later.
-  if (status === 503 || code === 'SlowDown' || code === 'ServiceUnavailable') {
-    return errors.storeUnavailable(`${what} failed: the store is busy (${code})`, error);
-  }
-  // Anything else is the store refusing the broker's own request (5xx, or a
-  // 4xx like AccessDenied / NoSuchBucket that means a misconfigured storage).
-  return errors.storeFailed(`${what} failed: ${status ?? 'no status'} ${code}`, error);
+  const busy = status === 503 || code === 'SlowDown' || code === 'ServiceUnavailable';
+  return translateStoreFailure(error, `S3 ${action}`, { status, code, busy });
 }

@@ -60,3 +60,18 @@ function networkKind(error: unknown, depth: number): 'timeout' | 'unreachable' |
 export function alreadyTranslated(error: unknown): error is SignpostError {
   return error instanceof SignpostError;
 }
+
+/**
+ * The one translation of a store failure, given the store's own reading of it:
+ * no HTTP answer → unavailable or timeout; a "busy, come back later" answer
+ * (503, SlowDown, ServerBusy) → unavailable; any other answer → the store
+ * refused the broker's own request (5xx, or a 4xx such as AccessDenied that
+ * means a misconfigured storage) → failed.
+ */
+export function translateStoreFailure(error: unknown, what: string, answer: { status: number | undefined; code: string; busy: boolean }): SignpostError {
+  if (alreadyTranslated(error)) return error;
+  const network = networkFailure(error, what);
+  if (network) return network;
+  if (answer.busy) return errors.storeUnavailable(`${what} failed: the store is busy (${answer.code})`, error);
+  return errors.storeFailed(`${what} failed: ${answer.status ?? 'no status'} ${answer.code}`, error);
+}
