@@ -22,8 +22,11 @@ export function requireMd5(value: string, field: string): string {
   return md5;
 }
 
-export function md5Hex(base64: string): string {
-  return Buffer.from(base64, 'base64').toString('hex');
+/** Hex of a canonical base64 MD5 (S3 ETags are hex); a 400 naming `what` when it is not one. */
+export function md5Hex(base64: string, what = 'md5'): string {
+  const bytes = Buffer.from(base64, 'base64');
+  if (bytes.length !== 16 || bytes.toString('base64') !== base64) throw errors.badRequest(`${what}: not a base64 MD5`);
+  return bytes.toString('hex');
 }
 
 /** S3's multipart ETag: md5 of the concatenated binary part digests, dash, part count. */

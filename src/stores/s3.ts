@@ -60,8 +60,10 @@ export function createS3Store(options: S3StoreOptions, runtime: StoreRuntime = {
 
   /** `sign` calls getSignedUrl with these options (a thunk: the SDK's command generics do not survive a shared parameter type). */
   async function presign(expiresInSeconds: number, signable: ReadonlySet<string>, sign: (presignOptions: PresignOptions) => Promise<string>): Promise<string> {
+    // The domain clamps every expiry and the config schema caps them at a week, so
+    // this is a broken caller, not a client's bad input: an internal error, not a 400.
     if (!Number.isInteger(expiresInSeconds) || expiresInSeconds < 1 || expiresInSeconds > MAX_EXPIRY_SECONDS) {
-      throw errors.badRequest(`S3 presigned URLs last 1 to ${MAX_EXPIRY_SECONDS} seconds, got ${expiresInSeconds}`);
+      throw new Error(`S3 presigned URLs last 1 to ${MAX_EXPIRY_SECONDS} seconds, got ${expiresInSeconds}`);
     }
     try {
       return await sign({

@@ -1,6 +1,7 @@
 // The commit bodies clients send to the store as they are: S3
 // CompleteMultipartUpload and Azure Put Block List. Pure functions.
 import { errors } from '../domain/errors.js';
+import { md5Hex } from '../domain/md5.js';
 import type { PartDigest } from './blob-store.js';
 
 const XML_TEXT_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;' };
@@ -8,13 +9,6 @@ const XML_TEXT_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>
 /** Escape text content ('"' may stay literal in text: S3's own examples write <ETag>"…"</ETag>). */
 export function escapeXmlText(text: string): string {
   return text.replace(/[&<>]/g, (c) => XML_TEXT_ESCAPES[c] ?? c);
-}
-
-/** Hex of a base64 MD5; a 400 when it is not 16 bytes (the store would answer InvalidPart). */
-export function md5Base64ToHex(md5: string, what: string): string {
-  const bytes = Buffer.from(md5, 'base64');
-  if (bytes.length !== 16 || bytes.toString('base64') !== md5) throw errors.badRequest(`${what}: not a base64 MD5`);
-  return bytes.toString('hex');
 }
 
 /**
@@ -25,7 +19,7 @@ export function md5Base64ToHex(md5: string, what: string): string {
 export function completeMultipartUploadXml(parts: readonly PartDigest[]): string {
   const sorted = ascendingParts(parts);
   const items = sorted.map(
-    ({ part, md5 }) => `<Part><PartNumber>${part}</PartNumber><ETag>"${escapeXmlText(md5Base64ToHex(md5, `part ${part}`))}"</ETag></Part>`,
+    ({ part, md5 }) => `<Part><PartNumber>${part}</PartNumber><ETag>"${escapeXmlText(md5Hex(md5, `part ${part}`))}"</ETag></Part>`,
   );
   return `<CompleteMultipartUpload>${items.join('')}</CompleteMultipartUpload>`;
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { SignpostError } from '../../src/domain/errors.js';
 import { md5Hex, multipartEtag, parseMd5, requireMd5 } from '../../src/domain/md5.js';
 
 const digest = createHash('md5').update('hello').digest();
@@ -19,6 +20,12 @@ describe('md5 spellings', () => {
       expect(() => requireMd5(bad, 'file_id')).toThrow(/file_id must be/);
     }
   });
+  it('turns a base64 MD5 into hex and refuses other lengths or spellings', () => {
+    expect(md5Hex(digest.toString('base64'), 'p')).toBe(digest.toString('hex'));
+    expect(() => md5Hex(Buffer.alloc(15).toString('base64'), 'p')).toThrow(/p: not a base64 MD5/);
+    expect(() => md5Hex(digest.toString('hex'), 'p')).toThrow(SignpostError);
+  });
+
   it('computes the S3 multipart ETag from the binary part digests', () => {
     const parts = ['a', 'b'].map((s) => createHash('md5').update(s).digest());
     const expected = createHash('md5').update(Buffer.concat(parts)).digest('hex');
