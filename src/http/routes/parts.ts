@@ -1,7 +1,7 @@
 // PATCH /:id?part=N&file_id=<part md5>  body {resumable_id?, part_list?, part_data?}
 //   → part_upload (records progress, then signs part N), or finish without part/file_id.
 // GET /:id/edit?part=N&file_id=… | ?part=finish → the same signatures without recording progress.
-import type { RequestHandler } from 'express';
+import type { RequestHandler, Response } from 'express';
 import { errors } from '../../domain/errors.js';
 import { prepareCommit, signPart, type Progress } from '../../domain/sign-parts.js';
 import { wireFinish, wirePartSignature } from '../serialise.js';
@@ -31,39 +31,34 @@ function toProgress(body: UpdateBody): Progress {
   return progress;
 }
 
-export function patchRoute({ ctx, validators }: RouteDeps): RequestHandler {
+/** Both routes end here: the finish request, or part N's signature (which needs the part's MD5). */
+async function finishOrSignPart(deps: RouteDeps, res: Response, id: string, part: number | 'finish', fileId: string | undefined, progress?: Progress): Promise<void> {
+  const access = accessOf(res);
+  if (part === 'finish') {
+    const { record, signature } = await prepareCommit(deps.ctx, access, id, progress);
+    res.json(wireFinish(record, signature));
+    return;
+  }
+  // PlaceOS silently answers "finish" to a part without its MD5; that hides client bugs.
+  if (fileId === undefined) throw errors.badRequest('file_id is required with part: the base64 MD5 of the part');
+  const { record, signature } = await signPart(deps.ctx, access, id, { part, md5: fileId, ...(progress ? { progress } : {}) });
+  res.json(wirePartSignature(record, signature));
+}
+
+export function patchRoute(deps: RouteDeps): RequestHandler {
   return async (req, res) => {
-    const query = validators.query<PartQuery>('part.query.schema.json', req.query);
-    const body = validators.body<UpdateBody>('update-upload.body.schema.json', req.body);
-    const id = idParam(req.params);
+    const query = deps.validators.query<PartQuery>('part.query.schema.json', req.query);
+    const body = deps.validators.body<UpdateBody>('update-upload.body.schema.json', req.body);
     const part = query.part ?? (body.part === undefined ? undefined : Number(body.part));
-    const fileId = query.file_id ?? body.file_id;
-    const progress = toProgress(body);
-    // Without a part the PATCH asks for the finish request (PlaceOS). A part without
-    // its MD5 is a mistake, not a finish: PlaceOS would silently answer finish.
-    if (part !== undefined && part !== 'finish' && fileId === undefined) throw errors.badRequest('file_id is required with part: the base64 MD5 of the part');
-    if (part === undefined || part === 'finish' || fileId === undefined) {
-      const { record, signature } = await prepareCommit(ctx, accessOf(res), id, progress);
-      res.json(wireFinish(record, signature));
-      return;
-    }
-    const { record, signature } = await signPart(ctx, accessOf(res), id, { part, md5: fileId, progress });
-    res.json(wirePartSignature(record, signature));
+    // Without a part the PATCH asks for the finish request (PlaceOS).
+    await finishOrSignPart(deps, res, idParam(req.params), part ?? 'finish', query.file_id ?? body.file_id, toProgress(body));
   };
 }
 
-export function editRoute({ ctx, validators }: RouteDeps): RequestHandler {
+export function editRoute(deps: RouteDeps): RequestHandler {
   return async (req, res) => {
-    const query = validators.query<PartQuery>('part.query.schema.json', req.query);
-    const id = idParam(req.params);
-    if (query.part === 'finish') {
-      const { record, signature } = await prepareCommit(ctx, accessOf(res), id);
-      res.json(wireFinish(record, signature));
-      return;
-    }
+    const query = deps.validators.query<PartQuery>('part.query.schema.json', req.query);
     if (query.part === undefined) throw errors.badRequest('query.part is required: a part number or "finish"');
-    if (query.file_id === undefined) throw errors.badRequest('query.file_id is required: the base64 MD5 of the part');
-    const { record, signature } = await signPart(ctx, accessOf(res), id, { part: query.part, md5: query.file_id });
-    res.json(wirePartSignature(record, signature));
+    await finishOrSignPart(deps, res, idParam(req.params), query.part, query.file_id);
   };
 }
