@@ -1,38 +1,27 @@
 // What a person sees when the broker says no, and what the row's buttons do:
 // refusals show the broker's own message next to the file; Pause stops the
 // sending and Resume finishes it; Cancel aborts the upload on the broker.
-import type { Browser, BrowserContext } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { freshStores, storageConfigs, type TestStores } from '../support/broker.js';
-import { launchChromium, screenshotPath } from './support/browser.js';
-import { allowBrowsersOnAzurite, BASE_PATH, PAGE_USER, startDemoBroker, type DemoBroker } from './support/demo-broker.js';
+import type { BrowserContext } from 'playwright-core';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { storageConfigs } from '../support/broker.js';
+import { screenshotPath } from './support/browser.js';
+import { BASE_PATH, PAGE_USER } from './support/demo-broker.js';
 import { DemoPage, PartGate, until } from './support/demo-page-driver.js';
-import { fileDir, MiB, type FileDir } from './support/files.js';
+import { MiB } from './support/files.js';
+import { useDemoEnvironment } from './support/environment.js';
 
 describe('demo page: refusals, pause/resume, cancel', () => {
-  let browser: Browser;
-  let stores: TestStores;
-  let broker: DemoBroker;
-  let files: FileDir;
   let context: BrowserContext;
 
-  beforeAll(async () => {
-    [browser, stores, files] = await Promise.all([launchChromium(), freshStores(), fileDir(), allowBrowsersOnAzurite()]);
-    // s3 and azure take anything; "strict" (the same bucket) only .bin and .txt up to 1 MiB.
-    broker = await startDemoBroker(stores, (tapped) => [
-      ...storageConfigs(tapped),
-      { id: 'strict', type: 's3', isDefault: false, filters: { extensions: ['bin', 'txt'], maxFileSize: 1 * MiB }, s3: tapped.s3 },
-    ]);
-  });
+  // s3 and azure take anything; "strict" (the same bucket) only .bin and .txt up to 1 MiB.
+  const env = useDemoEnvironment((tapped) => [
+    ...storageConfigs(tapped),
+    { id: 'strict', type: 's3', isDefault: false, filters: { extensions: ['bin', 'txt'], maxFileSize: 1 * MiB }, s3: tapped.s3 },
+  ]);
 
-  afterAll(async () => {
-    await browser?.close();
-    await broker?.close();
-    await files?.remove();
-  });
 
   beforeEach(async () => {
-    context = await browser.newContext({ viewport: { width: 1000, height: 800 } });
+    context = await env.browser.newContext({ viewport: { width: 1000, height: 800 } });
   });
 
   afterEach(async () => {
@@ -40,8 +29,8 @@ describe('demo page: refusals, pause/resume, cancel', () => {
   });
 
   it("shows the broker's message when it refuses a file (wrong type, too large) and creates nothing", async () => {
-    const [exe, big, fine] = await Promise.all([files.write('setup.exe', 4096), files.write('archive.bin', 2 * MiB), files.write('notes.txt', 300)]);
-    const demo = await DemoPage.open(context, broker.url);
+    const [exe, big, fine] = await Promise.all([env.files.write('setup.exe', 4096), env.files.write('archive.bin', 2 * MiB), env.files.write('notes.txt', 300)]);
+    const demo = await DemoPage.open(context, env.broker.url);
     await demo.settings({ storage: 'strict' });
     await demo.pick(exe.path, big.path, fine.path);
     const [exeRow, bigRow, fineRow] = await Promise.all([demo.finish(exe.name), demo.finish(big.name), demo.finish(fine.name)]);
@@ -52,7 +41,7 @@ describe('demo page: refusals, pause/resume, cancel', () => {
     expect(await demo.row(big.name).getByRole('alert').innerText()).toBe(`file_size ${2 * MiB} exceeds this storage's maximum of ${MiB} bytes (413 too_large)`);
     expect(fineRow.state, fineRow.text).toBe('complete');
     // Refused before hashing or creating anything: the only upload is the accepted file.
-    const listed = (await (await fetch(`${broker.url}${BASE_PATH}/?limit=50`, { headers: { 'X-API-Key': PAGE_USER.key } })).json()) as Array<{ file_name: string }>;
+    const listed = (await (await fetch(`${env.broker.url}${BASE_PATH}/?limit=50`, { headers: { 'X-API-Key': PAGE_USER.key } })).json()) as Array<{ file_name: string }>;
     expect(listed.map((u) => u.file_name).filter((name) => [exe.name, big.name, fine.name].includes(name))).toEqual([fine.name]);
 
     const screenshot = await screenshotPath('refusals');
@@ -61,10 +50,10 @@ describe('demo page: refusals, pause/resume, cancel', () => {
   }, 30_000);
 
   it('Pause stops sending mid-file; Resume finishes it with the right bytes (S3)', async () => {
-    const file = await files.write('paused.bin', 12 * MiB); // parts of 5, 5 and 2 MiB
-    const tap = broker.taps.s3;
+    const file = await env.files.write('paused.bin', 12 * MiB); // parts of 5, 5 and 2 MiB
+    const tap = env.broker.taps.s3;
     tap.phase = 10;
-    const demo = await DemoPage.open(context, broker.url);
+    const demo = await DemoPage.open(context, env.broker.url);
     await demo.settings({ storage: 's3', parallel: 1 });
     const gate = await PartGate.install(demo.page, 2);
     await demo.pick(file.path);
@@ -85,12 +74,12 @@ describe('demo page: refusals, pause/resume, cancel', () => {
     expect(done.state, done.text).toBe('complete');
     expect(tap.partsStored(10)).toEqual([1, 2, 3]);
     expect(tap.partsReceived(10).filter((part) => part === 1)).toHaveLength(1);
-    expect(await broker.storedSha256(done.uploadId!)).toBe(file.sha256);
+    expect(await env.broker.storedSha256(done.uploadId!)).toBe(file.sha256);
   }, 45_000);
 
   it('Cancel stops the upload and aborts it on the broker (Azure)', async () => {
-    const file = await files.write('cancelled.bin', 12 * MiB); // blocks of 4 MiB
-    const demo = await DemoPage.open(context, broker.url);
+    const file = await env.files.write('cancelled.bin', 12 * MiB); // blocks of 4 MiB
+    const demo = await DemoPage.open(context, env.broker.url);
     await demo.settings({ storage: 'azure', parallel: 1 });
     const gate = await PartGate.install(demo.page, 2);
     await demo.pick(file.path);
@@ -103,6 +92,6 @@ describe('demo page: refusals, pause/resume, cancel', () => {
     expect(await row.getByRole('button').count()).toBe(0); // a finished row has no controls left
     const id = await row.getAttribute('data-upload-id');
     expect(id).toMatch(/^uploads-/);
-    expect((await broker.record(id!)).state).toBe('aborted');
+    expect((await env.broker.record(id!)).state).toBe('aborted');
   }, 45_000);
 });

@@ -1,41 +1,28 @@
 // Reloading the page mid-upload loses nothing: the same file picked again
 // continues the broker's upload, and the store receives only the parts it did
 // not already hold (counted at the store, through the tap).
-import type { Browser, BrowserContext } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freshStores, type TestStores } from '../support/broker.js';
-import { launchChromium, screenshotPath } from './support/browser.js';
-import { allowBrowsersOnAzurite, startDemoBroker, type DemoBroker } from './support/demo-broker.js';
+import type { BrowserContext } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { screenshotPath } from './support/browser.js';
 import { DemoPage, PartGate, until } from './support/demo-page-driver.js';
-import { fileDir, MiB, type FileDir } from './support/files.js';
+import { MiB } from './support/files.js';
+import { useDemoEnvironment } from './support/environment.js';
 
 describe('demo page: reload mid-upload, pick the same file again', () => {
-  let browser: Browser;
-  let stores: TestStores;
-  let broker: DemoBroker;
-  let files: FileDir;
+  const env = useDemoEnvironment();
 
-  beforeAll(async () => {
-    [browser, stores, files] = await Promise.all([launchChromium(), freshStores(), fileDir(), allowBrowsersOnAzurite()]);
-    broker = await startDemoBroker(stores);
-  });
 
-  afterAll(async () => {
-    await browser?.close();
-    await broker?.close();
-    await files?.remove();
-  });
 
   // S3: 24 MiB → five parts of 5 MiB (the last 4 MiB). Azure: six blocks of 4 MiB.
   it.each([
     { storage: 's3' as const, partCount: 5 },
     { storage: 'azure' as const, partCount: 6 },
   ])('$storage: the second page sends only the parts the store does not hold', async ({ storage, partCount }) => {
-    const context: BrowserContext = await browser.newContext({ viewport: { width: 1000, height: 800 } });
+    const context: BrowserContext = await env.browser.newContext({ viewport: { width: 1000, height: 800 } });
     try {
-      const file = await files.write(`resume-${storage}.bin`, 24 * MiB);
-      const tap = broker.taps[storage];
-      const demo = await DemoPage.open(context, broker.url);
+      const file = await env.files.write(`resume-${storage}.bin`, 24 * MiB);
+      const tap = env.broker.taps[storage];
+      const demo = await DemoPage.open(context, env.broker.url);
       // One part at a time, and part 3 held at the browser's edge: parts 1 and 2 reach the store, then the upload stalls.
       await demo.settings({ storage, parallel: 1 });
       const gate = await PartGate.install(demo.page, 3);
@@ -61,8 +48,8 @@ describe('demo page: reload mid-upload, pick the same file again', () => {
       expect(resent.filter((part) => storedBefore.includes(part)), `parts sent again after the reload: ${resent.join(', ')}`).toEqual([]);
       expect(tap.partsStored(2)).toEqual(Array.from({ length: partCount - 2 }, (_, i) => i + 3));
       const id = row.uploadId!;
-      expect(await broker.record(id)).toMatchObject({ state: 'complete', storage_id: storage });
-      expect(await broker.storedSha256(id)).toBe(file.sha256);
+      expect(await env.broker.record(id)).toMatchObject({ state: 'complete', storage_id: storage });
+      expect(await env.broker.storedSha256(id)).toBe(file.sha256);
 
       const screenshot = await screenshotPath(`resumed-${storage}`);
       await demo.page.screenshot({ path: screenshot, fullPage: true });

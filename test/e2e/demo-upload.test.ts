@@ -2,37 +2,29 @@
 // Azurite: the bytes each store ends up holding are the file's, and the page
 // lists the finished uploads with working download links.
 import { createHash } from 'node:crypto';
-import type { Browser, BrowserContext } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freshStores, type TestStores } from '../support/broker.js';
-import { launchChromium, screenshotPath } from './support/browser.js';
-import { allowBrowsersOnAzurite, startDemoBroker, type DemoBroker } from './support/demo-broker.js';
+import { screenshotPath } from './support/browser.js';
 import { DemoPage } from './support/demo-page-driver.js';
-import { fileDir, MiB, type FileDir } from './support/files.js';
+import { MiB } from './support/files.js';
+import { useDemoEnvironment } from './support/environment.js';
 
 describe('demo page: uploads to both stores', () => {
-  let browser: Browser;
   let context: BrowserContext;
-  let stores: TestStores;
-  let broker: DemoBroker;
-  let files: FileDir;
+
+  const env = useDemoEnvironment();
 
   beforeAll(async () => {
-    [browser, stores, files] = await Promise.all([launchChromium(), freshStores(), fileDir(), allowBrowsersOnAzurite()]);
-    broker = await startDemoBroker(stores);
-    context = await browser.newContext({ viewport: { width: 1000, height: 900 } });
+    context = await env.browser.newContext({ viewport: { width: 1000, height: 900 } });
   });
 
   afterAll(async () => {
     await context?.close();
-    await browser?.close();
-    await broker?.close();
-    await files?.remove();
   });
 
   it('sends 24 MiB to Swift (S3) and to Azurite; each store holds exactly the file', async () => {
-    const [toS3, toAzure] = await Promise.all([files.write('survey-s3.bin', 24 * MiB), files.write('survey-azure.bin', 24 * MiB)]);
-    const demo = await DemoPage.open(context, broker.url);
+    const [toS3, toAzure] = await Promise.all([env.files.write('survey-s3.bin', 24 * MiB), env.files.write('survey-azure.bin', 24 * MiB)]);
+    const demo = await DemoPage.open(context, env.broker.url);
     const pageErrors: string[] = [];
     demo.page.on('pageerror', (error) => pageErrors.push(error.message));
 
@@ -46,8 +38,8 @@ describe('demo page: uploads to both stores', () => {
     for (const [row, file, storage] of [[rows[0], toS3, 's3'], [rows[1], toAzure, 'azure']] as const) {
       expect(row.state, row.text).toBe('complete');
       const id = row.uploadId!;
-      expect(await broker.record(id)).toMatchObject({ state: 'complete', storage_id: storage, file_size: file.size });
-      expect(await broker.storedSha256(id), `${storage}: stored bytes`).toBe(file.sha256);
+      expect(await env.broker.record(id)).toMatchObject({ state: 'complete', storage_id: storage, file_size: file.size });
+      expect(await env.broker.storedSha256(id), `${storage}: stored bytes`).toBe(file.sha256);
       // The page's download link (GET /:id/url as JSON) serves the same bytes.
       const link = demo.completedEntry(id).getByRole('link', { name: `Download ${file.name}` });
       const href = await link.getAttribute('href', { timeout: 10_000 });
@@ -65,7 +57,7 @@ describe('demo page: uploads to both stores', () => {
     console.log(`screenshot: ${screenshot}`);
 
     // A fresh visit lists both from GET /?limit=20, with links.
-    const again = await DemoPage.open(context, broker.url);
+    const again = await DemoPage.open(context, env.broker.url);
     for (const [row, file] of [[rows[0], toS3], [rows[1], toAzure]] as const) {
       const entry = again.completedEntry(row.uploadId!);
       await entry.getByRole('link', { name: `Download ${file.name}` }).waitFor({ timeout: 10_000 });
@@ -75,7 +67,7 @@ describe('demo page: uploads to both stores', () => {
   }, 90_000);
 
   it('uploads a file dropped on the drop zone', async () => {
-    const demo = await DemoPage.open(context, broker.url);
+    const demo = await DemoPage.open(context, env.broker.url);
     await demo.settings({ storage: 'azure' });
     // What a drag from the desktop delivers: a DataTransfer holding a File.
     const dataTransfer = await demo.page.evaluateHandle(() => {
@@ -89,7 +81,7 @@ describe('demo page: uploads to both stores', () => {
     await zone.dispatchEvent('drop', { dataTransfer });
     const row = await demo.finish('dropped.txt');
     expect(row.state, row.text).toBe('complete');
-    expect(await broker.record(row.uploadId!)).toMatchObject({ state: 'complete', storage_id: 'azure', file_size: 20 });
+    expect(await env.broker.record(row.uploadId!)).toMatchObject({ state: 'complete', storage_id: 'azure', file_size: 20 });
     await demo.page.close();
   }, 30_000);
 });
