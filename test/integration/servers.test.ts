@@ -2,11 +2,12 @@
 // what the broker's tests rely on being rejected (an emulator that accepts
 // everything would let broken signatures and digests pass unnoticed).
 import { createHash, randomBytes } from 'node:crypto';
-import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { Redis } from 'ioredis';
 import { describe, expect, inject, it } from 'vitest';
+import { s3ClientFor } from '../support/provision.js';
 
 const unique = (prefix: string): string => `${prefix}-${randomBytes(4).toString('hex')}`;
 const md5 = (text: string): Buffer => createHash('md5').update(text).digest();
@@ -26,14 +27,7 @@ describe('redis-server', () => {
 
 describe('Swift S3 API', () => {
   const swift = inject('swift');
-  const client = new S3Client({
-    endpoint: swift.endpoint,
-    region: swift.region,
-    forcePathStyle: swift.forcePathStyle,
-    credentials: { accessKeyId: swift.accessKeyId, secretAccessKey: swift.secretAccessKey },
-    // Swift ignores x-amz-checksum-*; the SDK default would presign a CRC32 of an empty body.
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-  });
+  const client = s3ClientFor(swift);
 
   it('verifies a signed Content-MD5 and the presigned signature', async () => {
     const bucket = unique('smoke');

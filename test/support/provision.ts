@@ -12,6 +12,18 @@ function uniqueName(prefix: string): string {
   return `${prefix}-${randomBytes(8).toString('hex')}`;
 }
 
+/** An SDK client for the run's Swift; Swift ignores x-amz-checksum-*, so no SDK default checksums. */
+export function s3ClientFor(swift: SwiftFacts): S3Client {
+  return new S3Client({
+    region: swift.region,
+    endpoint: swift.endpoint,
+    forcePathStyle: swift.forcePathStyle,
+    credentials: { accessKeyId: swift.accessKeyId, secretAccessKey: swift.secretAccessKey },
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+}
+
 export async function createBucket(swift: SwiftFacts, options: Partial<Pick<S3StoreOptions, 'signContentLength'>> = {}): Promise<S3StoreOptions> {
   const store: S3StoreOptions = {
     bucket: uniqueName('signpost'),
@@ -22,14 +34,7 @@ export async function createBucket(swift: SwiftFacts, options: Partial<Pick<S3St
     secretAccessKey: swift.secretAccessKey,
     signContentLength: options.signContentLength ?? true,
   };
-  const client = new S3Client({
-    region: store.region,
-    endpoint: swift.endpoint,
-    forcePathStyle: store.forcePathStyle,
-    credentials: { accessKeyId: store.accessKeyId, secretAccessKey: store.secretAccessKey },
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
+  const client = s3ClientFor(swift);
   try {
     await client.send(new CreateBucketCommand({ Bucket: store.bucket }));
   } finally {
