@@ -25,8 +25,10 @@ async function startAndHoldPartTwo(name: string, seed: number): Promise<{ page: 
   const page = await env.openPage();
   const gate = await PartGate.install(page.page, 2);
   await page.start({ endpoint: token.url, name, size: SIZE, type: 'application/octet-stream', seed, shouldUseMultipart: true });
-  // Uppy signs and sends part 2 only once part 1's PUT answered with its ETag.
-  await until(() => gate.heldCount, (held) => held === 1, `part 2 of ${name} to reach the gate`, 60_000);
+  // Uppy signs and sends part 2 only once part 1's PUT answered with its ETag; an error ends the wait early.
+  const failed = async () => (await page.events()).some((event) => event.type === 'upload-error');
+  const state = await until(async () => ({ held: gate.heldCount, failed: await failed() }), (s) => s.held === 1 || s.failed, `part 2 of ${name} to reach the gate`, 60_000);
+  if (state.failed) throw new Error(`Uppy failed before part 2 of ${name}:\n${await page.describe()}`);
   const multipart = await page.multipart();
   if (!multipart) throw new Error(`Uppy holds no multipart upload for ${name}`);
   expect(env.gateway.partPutsStored(multipart.key)).toEqual([1]);
