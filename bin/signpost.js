@@ -4,7 +4,7 @@
 // build is never what they test), registers tsx and runs the TypeScript source.
 import { existsSync } from 'node:fs';
 
-const built = new URL('../dist/client/cli.js', import.meta.url);
+const built = new URL('../dist/src/client/cli.js', import.meta.url);
 let cli;
 if (existsSync(built) && process.env.SIGNPOST_CLI_SOURCE !== '1') {
   cli = await import(built.href);

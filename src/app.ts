@@ -3,55 +3,50 @@ import express, { type Express, type Router } from 'express';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import type { DomainContext } from './domain/context.js';
-import { authenticate, createAuthenticator, type AuthConfig } from './http/auth.js';
+import { createAuthenticator, type AuthConfig } from './http/auth.js';
 import { errorHandler, notFoundRoute } from './http/error-handler.js';
-import { residenceRoute } from './http/routes/residence.js';
-import { createRoute } from './http/routes/create.js';
-import { editRoute, patchRoute } from './http/routes/parts.js';
-import { abortRoute, finalizeRoute, statusRoute } from './http/routes/lifecycle.js';
-import { listRoute, readUrlRoute } from './http/routes/listing.js';
-import type { RouteDeps } from './http/routes/deps.js';
+import type { RouteDeps } from './http/route-deps.js';
 import { createValidators } from './http/validation.js';
+import { companionRouter, withoutToken, type CompanionConfig } from './protocols/companion/router.js';
+import { placeosRouter } from './protocols/placeos/router.js';
 
 export interface AppDeps extends DomainContext {
   basePath: string;
   auth: AuthConfig;
+  /** Uppy Companion's S3 protocol: where it is mounted and how its tokens are made. */
+  companion: CompanionConfig;
+  /** Browser origins allowed to call the broker across origins. */
+  corsOrigins: string[];
   logger: Logger;
   /** Extra routers mounted at / before the 404 (the demo page). */
   extraRouters?: Router[];
 }
 
-function uploadsRouter(deps: RouteDeps, auth: AuthConfig): Router {
-  const router = express.Router();
-  router.use(authenticate(createAuthenticator(auth)));
-  router.get('/new', residenceRoute(deps));
-  router.post('/', createRoute(deps));
-  router.get('/', listRoute(deps));
-  router.patch('/:id', patchRoute(deps));
-  router.get('/:id/edit', editRoute(deps));
-  router.get('/:id/url', readUrlRoute(deps));
-  router.put('/:id', finalizeRoute(deps));
-  router.get('/:id', statusRoute(deps));
-  router.delete('/:id', abortRoute(deps));
-  return router;
-}
-
 export function createApp(deps: AppDeps): Express {
   const app = express();
   const routeDeps: RouteDeps = { ctx: deps, validators: createValidators() };
+  const authenticator = createAuthenticator(deps.auth);
   app.disable('x-powered-by');
-  // 1. One log line per request, with its id; credentials are redacted.
-  app.use(pinoHttp({ logger: deps.logger, redact: ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers["x-upload-token"]'] }));
+  // 1. One log line per request, with its id; credentials are redacted, the Uppy endpoint token in a path too.
+  app.use(
+    pinoHttp({
+      logger: deps.logger,
+      redact: ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers["x-upload-token"]'],
+      serializers: { req: (req: { url: string }) => ({ ...req, url: withoutToken(deps.companion.basePath, req.url) }) },
+    }),
+  );
   // 2. JSON bodies only, bounded (a 50,000-entry part_data fits).
   app.use(express.json({ limit: '8mb', strict: true, type: ['application/json', 'application/*+json'] }));
   // 3. Liveness for launchers and load balancers.
   app.get('/healthz', (_req, res) => void res.json({ ok: true }));
-  // 4. The uploads API, every route authenticated.
-  app.use(deps.basePath, uploadsRouter(routeDeps, deps.auth));
-  // 5. Optional extras (demo page).
+  // 4. PlaceOS's uploads API.
+  app.use(deps.basePath, placeosRouter(routeDeps, authenticator));
+  // 5. Uppy Companion's S3 protocol (token in the path; CORS for the configured origins).
+  app.use(deps.companion.basePath, companionRouter(routeDeps, authenticator, deps.companion, deps.corsOrigins));
+  // 6. Optional extras (demo page).
   for (const router of deps.extraRouters ?? []) app.use(router);
-  // 6. Unknown routes and every error: {error, message}.
+  // 7. Unknown routes and every error: {error, message}.
   app.use(notFoundRoute);
-  app.use(errorHandler(deps.logger));
+  app.use(errorHandler(deps.logger, (url) => withoutToken(deps.companion.basePath, url)));
   return app;
 }

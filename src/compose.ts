@@ -1,14 +1,16 @@
 // Builds the broker's dependencies from a Config: logger, repository (Redis
 // when REDIS_URL is set — a Redis Cluster when it lists several seeds — else
 // memory), one store adapter per storage.
+import { randomBytes } from 'node:crypto';
 import pino, { type Logger } from 'pino';
 import type { AppDeps } from './app.js';
-import { redisSeedUrls, type Config, type StorageConfig } from './config.js';
+import { redisSeedUrls, type CompanionSettings, type Config, type StorageConfig } from './config.js';
+import type { CompanionConfig } from './protocols/companion/router.js';
 import { randomIds, systemClock, type Clock } from './domain/clock.js';
 import { StorageRegistry, type Storage } from './domain/storages.js';
 import { createMemoryRepository } from './state/memory.js';
 import { connectRedis, connectRedisCluster, createRedisRepository } from './state/redis.js';
-import type { UploadRepository } from './state/repository.js';
+import type { UploadRepository } from './domain/ports.js';
 import { createAzureStore } from './stores/azure.js';
 import { createS3Store } from './stores/s3.js';
 
@@ -42,9 +44,20 @@ export function buildRepository(config: Config, clock: Clock, logger: Logger): U
   return createRedisRepository({ redis: connectRedis(config.redisUrl, { onError }), clock });
 }
 
+/** The Uppy token settings; a secret made here lasts as long as this process, so say so. */
+export function buildCompanion(settings: CompanionSettings, logger: Logger): CompanionConfig {
+  if (settings.tokenSecret === undefined) {
+    logger.warn('companion.token_secret is not set: Uppy endpoint tokens are signed with a key of this process only (set it when several broker processes serve one deployment)');
+  }
+  const { tokenSecret = randomBytes(32).toString('base64url'), ...rest } = settings;
+  return { tokenSecret, ...rest };
+}
+
 export function buildDependencies(config: Config, logger: Logger, clock: Clock = systemClock): AppDeps {
   return {
     basePath: config.basePath,
+    companion: buildCompanion(config.companion, logger),
+    corsOrigins: config.corsOrigins,
     auth: config.auth,
     logger,
     repo: buildRepository(config, clock, logger),

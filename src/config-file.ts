@@ -26,6 +26,14 @@ export interface RawConfig {
   base_path?: string;
   demo_page?: boolean;
   trust_proxy?: boolean;
+  cors_origins?: string[];
+  companion?: {
+    base_path?: string;
+    token_secret?: string;
+    token_secret_file?: string;
+    token_ttl_seconds?: number;
+    max_token_ttl_seconds?: number;
+  };
   storages: RawStorage[];
   auth: {
     jwt?: {

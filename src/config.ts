@@ -3,6 +3,8 @@
 // schemas/config.schema.json; any problem stops the broker at start with a
 // message naming the variable or field.
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PACKAGE_ROOT } from './package-root.js';
 import { Ajv } from 'ajv';
 import type { AuthConfig } from './http/auth.js';
 import { DEFAULT_LIMITS, type Limits } from './domain/context.js';
@@ -35,9 +37,34 @@ export interface Config {
   basePath: string;
   demoPage: boolean;
   trustProxy: boolean;
+  corsOrigins: string[];
+  companion: CompanionSettings;
   storages: StorageConfig[];
   auth: AuthConfig;
   limits: Limits;
+}
+
+/** Uppy Companion's S3 protocol; without a token secret, compose.ts makes one per process. */
+export interface CompanionSettings {
+  basePath: string;
+  tokenSecret?: string;
+  defaultTokenTtlSeconds: number;
+  maxTokenTtlSeconds: number;
+}
+
+export const DEFAULT_COMPANION: CompanionSettings = { basePath: '/uppy', defaultTokenTtlSeconds: 900, maxTokenTtlSeconds: 3600 };
+
+function toCompanion(raw: RawConfig['companion'], read: ReadFile): CompanionSettings {
+  const secret = fileSecret(raw?.token_secret, raw?.token_secret_file, 'companion.token_secret', read);
+  // The schema checks an inline secret; one from a file is checked here.
+  if (secret !== undefined && secret.length < 32) throw new ConfigError('companion.token_secret must be at least 32 characters');
+  const maxTtl = raw?.max_token_ttl_seconds ?? DEFAULT_COMPANION.maxTokenTtlSeconds;
+  return {
+    basePath: raw?.base_path ?? DEFAULT_COMPANION.basePath,
+    defaultTokenTtlSeconds: Math.min(raw?.token_ttl_seconds ?? DEFAULT_COMPANION.defaultTokenTtlSeconds, maxTtl),
+    maxTokenTtlSeconds: maxTtl,
+    ...(secret === undefined ? {} : { tokenSecret: secret }),
+  };
 }
 
 export interface ServerEnv {
@@ -119,7 +146,7 @@ function checkedRedisUrl(value: string): string {
   return urls.join(',');
 }
 
-const configSchema = JSON.parse(readFileSync(new URL('../schemas/config.schema.json', import.meta.url), 'utf8')) as object;
+const configSchema = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'schemas', 'config.schema.json'), 'utf8')) as object;
 
 function fileSecret(value: string | undefined, file: string | undefined, field: string, read: ReadFile): string | undefined {
   if (value !== undefined) return value;
@@ -219,6 +246,8 @@ export function parseConfig(raw: unknown, serverEnv: ServerEnv, source = 'config
       basePath: config.base_path ?? '/api/engine/v2/uploads',
       demoPage: config.demo_page ?? false,
       trustProxy: config.trust_proxy ?? false,
+      corsOrigins: config.cors_origins ?? [],
+      companion: toCompanion(config.companion, read),
       storages: config.storages.map((s, i) => toStorage(s, i, read)),
       auth: toAuth(config.auth, serverEnv, read),
       limits,

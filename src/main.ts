@@ -6,7 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { createApp } from './app.js';
 import { buildDependencies, createLogger } from './compose.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { RESIDENCE_BY_TYPE } from './domain/upload.js';
+import { RESIDENCE_BY_TYPE } from './protocols/placeos/names.js';
 import { demoRouter } from './http/demo-page.js';
 
 export interface RunningBroker {

@@ -1,7 +1,7 @@
 // Everything the domain needs, injected once by createApp.
 import type { Clock, IdGenerator } from './clock.js';
 import type { StorageRegistry } from './storages.js';
-import type { UploadRepository } from '../state/repository.js';
+import type { UploadRepository } from './ports.js';
 
 export interface Limits {
   /** Files up to this size go in one PUT. */

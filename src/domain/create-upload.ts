@@ -1,20 +1,20 @@
-// POST /: start a new upload, or continue the caller's unfinished upload of
-// the same file (PROTOCOL.md: same owner, name, size and file MD5).
+// Create an upload whose client declares the whole file's MD5, or continue the
+// caller's unfinished upload of the same file (same owner, name, size and MD5).
 import mime from 'mime-types';
 import { requireUser, type Access } from './access.js';
 import type { DomainContext } from './context.js';
 import { objectKeyFor, sanitiseFileName } from './file-policy.js';
-import { md5Hex, requireMd5 } from './md5.js';
+import { md5Hex } from './md5.js';
 import { planParts, type PartPlan } from './part-plan.js';
+import type { SignedRequest } from './ports.js';
 import { isResumable } from './state-machine.js';
 import type { Storage } from './storages.js';
-import type { SignedRequest } from '../stores/blob-store.js';
-import type { Permissions, PartRecord, UploadRecord } from './upload.js';
+import type { Integrity, Permissions, PartRecord, UploadKind, UploadRecord } from './upload.js';
 
 export interface CreateInput {
   fileName: string;
   fileSize: number;
-  /** Whole-file MD5, base64 or hex. */
+  /** Canonical base64 MD5 of the whole file. */
   fileMd5: string;
   mime?: string;
   filePath?: string;
@@ -32,22 +32,80 @@ export type CreateOutcome =
   | { kind: 'new'; record: UploadRecord; storage: Storage; signature: SignedRequest }
   | { kind: 'resume'; record: UploadRecord; storage: Storage; doneParts: PartRecord[]; signature: SignedRequest };
 
-/** GET /new: which storage would take this file, and the plan it would get. Refuses before anything is signed. */
-export function residenceFor(ctx: DomainContext, access: Access, file: { fileName: string; fileSize: number; mime?: string; storageId?: string }): { storage: Storage; plan: PartPlan } {
+export interface FileFacts {
+  fileName: string;
+  fileSize: number;
+  mime?: string;
+  storageId?: string;
+}
+
+/** Which storage would take this file, and the plan it would get. Refuses before anything is signed. */
+export function planFor(ctx: DomainContext, access: Access, file: FileFacts): { storage: Storage; plan: PartPlan } {
   const caller = requireUser(access);
   const fileName = sanitiseFileName(file.fileName);
   const storage = ctx.storages.choose(caller, { fileName, fileSize: file.fileSize, ...(file.mime === undefined ? {} : { mime: file.mime }) }, file.storageId);
-  return { storage, plan: planParts(file.fileSize, storage.type, ctx.limits.directUploadThreshold) };
+  return { storage, plan: planParts(file.fileSize, storage.store.capabilities.limits, ctx.limits.directUploadThreshold) };
+}
+
+/** The mime type the client gave, else the one its extension implies. */
+export function mimeFor(fileName: string, given: string | undefined): string {
+  return (given ?? (mime.lookup(fileName) || 'application/octet-stream')).toLowerCase();
+}
+
+export interface NewRecordInput {
+  access: Access;
+  storage: Storage;
+  fileName: string;
+  mime: string;
+  kind: UploadKind;
+  integrity: Integrity;
+  fileSize?: number;
+  fileMd5?: string;
+  plan?: PartPlan;
+  extra?: Partial<Pick<UploadRecord, 'filePath' | 'permissions' | 'public' | 'tags' | 'cacheEtag' | 'cacheModified'>>;
+}
+
+/** A new record in state pending, with a broker-chosen object key; not yet stored. */
+export function newRecord(ctx: DomainContext, input: NewRecordInput): UploadRecord {
+  const caller = requireUser(input.access);
+  const now = ctx.clock.now();
+  const { extra = {} } = input;
+  return {
+    id: ctx.ids.uploadId(),
+    owner: caller.user,
+    tenant: caller.tenant,
+    storageId: input.storage.id,
+    objectKey: objectKeyFor(caller.tenant, ctx.ids.objectName(), input.fileName),
+    fileName: input.fileName,
+    mime: input.mime,
+    permissions: extra.permissions ?? 'none',
+    // PlaceOS's server defaults to public; private is the safe default.
+    public: extra.public ?? false,
+    tags: extra.tags ?? [],
+    state: 'pending',
+    kind: input.kind,
+    integrity: input.integrity,
+    partSize: input.plan?.partSize ?? 0,
+    partCount: input.plan?.partCount ?? 0,
+    createdAt: now,
+    updatedAt: now,
+    expiresAt: now + ctx.limits.uploadTtlMinutes * 60_000,
+    uploadToken: ctx.ids.uploadToken(),
+    ...(input.fileSize === undefined ? {} : { fileSize: input.fileSize }),
+    ...(input.fileMd5 === undefined ? {} : { fileMd5: input.fileMd5 }),
+    ...(extra.filePath === undefined ? {} : { filePath: extra.filePath }),
+    ...(extra.cacheEtag === undefined ? {} : { cacheEtag: extra.cacheEtag }),
+    ...(extra.cacheModified === undefined ? {} : { cacheModified: extra.cacheModified }),
+  };
 }
 
 export async function createOrResume(ctx: DomainContext, access: Access, input: CreateInput): Promise<CreateOutcome> {
   const caller = requireUser(access);
   const fileName = sanitiseFileName(input.fileName);
-  const fileMd5 = requireMd5(input.fileMd5, 'file_id');
-  const mimeType = (input.mime ?? (mime.lookup(fileName) || 'application/octet-stream')).toLowerCase();
+  const mimeType = mimeFor(fileName, input.mime);
   const now = ctx.clock.now();
 
-  const existingId = await ctx.repo.findByResumeKey({ tenant: caller.tenant, owner: caller.user, fileName, fileSize: input.fileSize, fileMd5 });
+  const existingId = await ctx.repo.findByResumeKey({ tenant: caller.tenant, owner: caller.user, fileName, fileSize: input.fileSize, fileMd5: input.fileMd5 });
   const existing = existingId === undefined ? undefined : await ctx.repo.get(existingId);
   // A client that names another storage wants a new upload there, not the old one resumed.
   const sameStorage = input.storageId === undefined || existing?.storageId === input.storageId;
@@ -55,42 +113,24 @@ export async function createOrResume(ctx: DomainContext, access: Access, input: 
     return resume(ctx, existing, input.expiresMinutes);
   }
 
-  const { storage, plan } = residenceFor(ctx, access, { fileName, fileSize: input.fileSize, mime: mimeType, ...(input.storageId === undefined ? {} : { storageId: input.storageId }) });
-  const record: UploadRecord = {
-    id: ctx.ids.uploadId(),
-    owner: caller.user,
-    tenant: caller.tenant,
-    storageId: storage.id,
-    objectKey: objectKeyFor(caller.tenant, ctx.ids.objectName(), fileName),
-    fileName,
-    fileSize: input.fileSize,
-    mime: mimeType,
-    fileMd5,
-    permissions: input.permissions ?? 'none',
-    // PlaceOS's server defaults to public; private is the safe default.
-    public: input.public ?? false,
-    tags: input.tags ?? [],
-    state: 'pending',
-    kind: plan.kind,
-    partSize: plan.partSize,
-    partCount: plan.partCount,
-    createdAt: now,
-    updatedAt: now,
-    expiresAt: now + ctx.limits.uploadTtlMinutes * 60_000,
-    uploadToken: ctx.ids.uploadToken(),
-    ...(input.filePath === undefined ? {} : { filePath: input.filePath }),
-    ...(input.cacheEtag === undefined ? {} : { cacheEtag: input.cacheEtag }),
-    ...(input.cacheModified === undefined ? {} : { cacheModified: input.cacheModified }),
-  };
+  const { storage, plan } = planFor(ctx, access, { fileName, fileSize: input.fileSize, mime: mimeType, ...(input.storageId === undefined ? {} : { storageId: input.storageId }) });
+  const extra: NewRecordInput['extra'] = {};
+  for (const field of ['filePath', 'permissions', 'public', 'tags', 'cacheEtag', 'cacheModified'] as const) {
+    if (input[field] !== undefined) Object.assign(extra, { [field]: input[field] });
+  }
+  const record = newRecord(ctx, { access, storage, fileName, mime: mimeType, kind: plan.kind, integrity: 'store-md5', fileSize: input.fileSize, fileMd5: input.fileMd5, plan, extra });
+  const signature = await initialSignature(ctx, storage, record, input.expiresMinutes);
   await ctx.repo.create(record);
-  return { kind: 'new', record, storage, signature: await initialSignature(ctx, storage, record, input.expiresMinutes) };
+  return { kind: 'new', record, storage, signature };
 }
 
 /** The first request of an upload: the whole-file PUT, or the multipart initiation. */
 async function initialSignature(ctx: DomainContext, storage: Storage, record: UploadRecord, expiresMinutes?: number): Promise<SignedRequest> {
   if (record.kind === 'direct') {
     const minutes = Math.min(expiresMinutes ?? 5, ctx.limits.maxUploadExpiryMinutes);
-    return storage.store.presignDirectPut({ key: record.objectKey, md5: record.fileMd5, size: record.fileSize, mime: record.mime, expiresInSeconds: Math.max(1, Math.round(minutes * 60)) });
+    // This flow always has both: createOrResume requires them.
+    const md5 = record.fileMd5 ?? '';
+    return storage.store.presignDirectPut({ key: record.objectKey, md5, size: record.fileSize ?? 0, mime: record.mime, expiresInSeconds: Math.max(1, Math.round(minutes * 60)) });
   }
   return storage.store.presignInit({ key: record.objectKey, mime: record.mime, expiresInSeconds: ctx.limits.partUrlExpirySeconds });
 }
@@ -99,8 +139,8 @@ async function resume(ctx: DomainContext, record: UploadRecord, expiresMinutes?:
   const storage = ctx.storages.byId(record.storageId);
   const now = ctx.clock.now();
   const touched = (await ctx.repo.update(record.id, { updatedAt: now, expiresAt: now + ctx.limits.uploadTtlMinutes * 60_000 })) ?? record;
-  // Nothing to list yet (a direct upload, or S3 before the client reported its UploadId): sign the first request again.
-  if (touched.kind === 'direct' || (storage.type === 's3' && touched.resumableId === undefined)) {
+  // Nothing to list yet (a direct upload, or a multipart upload the client has not initiated): sign the first request again.
+  if (touched.kind === 'direct' || (storage.store.capabilities.needsInitiation && touched.resumableId === undefined)) {
     return { kind: 'new', record: touched, storage, signature: await initialSignature(ctx, storage, touched, expiresMinutes) };
   }
   const doneParts = await confirmDoneParts(ctx, storage, touched);

@@ -4,9 +4,10 @@ import { assertCanManage, assertCanRead, requireUser, type Access } from './acce
 import type { DomainContext } from './context.js';
 import { errors } from './errors.js';
 import { assertAllowed, effectiveState, STATES_BEFORE_COMPLETE } from './state-machine.js';
-import { verificationFailure } from './verification.js';
-import type { ListResult } from '../state/repository.js';
+import { settleFormUpload } from './form-upload.js';
+import type { ListResult } from './ports.js';
 import type { PartRecord, UploadRecord, UploadState } from './upload.js';
+import { markVerified } from './verify.js';
 
 /** Verify the object in the store, then mark the upload complete. A failed check leaves it resumable. */
 export async function finalize(ctx: DomainContext, access: Access, id: string): Promise<UploadRecord> {
@@ -14,16 +15,13 @@ export async function finalize(ctx: DomainContext, access: Access, id: string): 
   assertCanManage(access, record, id);
   if (record.state === 'complete') return record;
   assertAllowed(record, 'finalize', ctx.clock.now());
-  const storage = ctx.storages.byId(record.storageId);
+  if (record.integrity === 'policy-size') {
+    const settled = await settleFormUpload(ctx, record);
+    if (settled.state !== 'complete') throw errors.verificationFailed(`upload ${id} is not complete: the object is not in the store yet`);
+    return settled;
+  }
   const parts = record.kind === 'chunked' ? await ctx.repo.listParts(id) : [];
-  const stat = await storage.store.statObject({ key: record.objectKey });
-  const failure = verificationFailure(record, storage.type, parts, stat);
-  if (failure) throw errors.verificationFailed(`upload ${id} is not complete: ${failure}`);
-  const now = ctx.clock.now();
-  const moved = await ctx.repo.transition(id, STATES_BEFORE_COMPLETE, 'complete', now);
-  const latest = await ctx.repo.get(id);
-  if (!moved && latest?.state !== 'complete') throw errors.conflict(`upload ${id} changed state while it was being verified`);
-  return latest ?? { ...record, state: 'complete', updatedAt: now };
+  return markVerified(ctx, record, parts);
 }
 
 export interface UploadStatus {
@@ -35,11 +33,13 @@ export interface UploadStatus {
 }
 
 export async function status(ctx: DomainContext, access: Access, id: string): Promise<UploadStatus> {
-  const record = await ctx.repo.get(id);
-  assertCanManage(access, record, id);
+  const found = await ctx.repo.get(id);
+  assertCanManage(access, found, id);
+  // A form upload's client never reports back: reading its status is when the broker looks.
+  const record = await settleFormUpload(ctx, found);
   const parts = record.kind === 'chunked' ? await ctx.repo.listParts(id) : [];
   const state = effectiveState(record, ctx.clock.now());
-  const bytesKnown = state === 'complete' ? record.fileSize : parts.filter((p) => p.done).reduce((sum, p) => sum + (p.size ?? 0), 0);
+  const bytesKnown = state === 'complete' ? (record.fileSize ?? 0) : parts.filter((p) => p.done).reduce((sum, p) => sum + (p.size ?? 0), 0);
   return { record, state, parts, bytesKnown };
 }
 
@@ -75,7 +75,8 @@ export async function listUploads(ctx: DomainContext, access: Access, input: Lis
     ...(input.tags === undefined ? {} : { tags: input.tags }),
     ...(input.storageId === undefined ? {} : { storageId: input.storageId }),
   });
-  return { ...result, limit, offset };
+  const items = await Promise.all(result.items.map((record) => settleFormUpload(ctx, record)));
+  return { items, total: result.total, limit, offset };
 }
 
 /** A presigned GET for a complete upload, expiry capped by config. */

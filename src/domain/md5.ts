@@ -1,5 +1,5 @@
-// MD5 digests travel as base64 (PlaceOS `file_id`) and sometimes as hex
-// (`md5_hex`). The domain stores base64 and compares canonical forms.
+// MD5 digests travel as base64 and sometimes as hex. The domain stores
+// canonical base64 and compares canonical forms.
 import { createHash } from 'node:crypto';
 import { errors } from './errors.js';
 
@@ -13,13 +13,6 @@ export function parseMd5(value: string): string | undefined {
   if (HEX_MD5.test(value)) return Buffer.from(value, 'hex').toString('base64');
   if (BASE64URL_MD5.test(value)) return Buffer.from(value.replace(/=+$/, ''), 'base64url').toString('base64');
   return undefined;
-}
-
-/** As parseMd5, but a 400 naming the field when the value is not an MD5. */
-export function requireMd5(value: string, field: string): string {
-  const md5 = parseMd5(value);
-  if (md5 === undefined) throw errors.badRequest(`${field} must be the base64 (or hex) MD5 of the bytes: 16 bytes, e.g. "1B2M2Y8AsgTpgAmY7PhCfg=="`);
-  return md5;
 }
 
 /** Hex of a canonical base64 MD5 (S3 ETags are hex); a 400 naming `what` when it is not one. */

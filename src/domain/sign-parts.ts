@@ -1,22 +1,23 @@
-// PATCH /:id and GET /:id/edit: record progress, sign one part, or hand out
-// the commit request with its body.
+// Uploads whose client declares every part's MD5: record progress, sign one
+// part with its MD5 bound in, or hand out the commit request with its body.
+// Everything is checked before anything is written.
 import { assertCanManage, type Access } from './access.js';
 import type { DomainContext } from './context.js';
 import { errors } from './errors.js';
-import { requireMd5 } from './md5.js';
-import { plannedPartSize, STORE_LIMITS } from './part-plan.js';
+import { plannedPartSize } from './part-plan.js';
+import type { SignedCommit, SignedRequest } from './ports.js';
 import { assertAllowed } from './state-machine.js';
 import type { Storage } from './storages.js';
-import type { SignedCommit, SignedRequest } from '../stores/blob-store.js';
 import type { UploadRecord } from './upload.js';
 
-/** What a client reports with a PATCH (PlaceOS UpdateInfo). */
+/** What a client reports along with a request for a signature. */
 export interface Progress {
+  /** The store's multipart upload id, when the client initiated it. */
   resumableId?: string;
   /** Parts the client believes are done. */
   partList?: number[];
-  /** Parts with the MD5 the client computed (base64 or hex). */
-  partData?: Array<{ part: number; md5?: string; md5Hex?: string }>;
+  /** Parts with the MD5 the client computed: canonical base64, and as the client wrote it. */
+  partData?: Array<{ part: number; md5?: string; reported?: string }>;
 }
 
 interface Loaded {
@@ -31,20 +32,28 @@ async function loadOpen(ctx: DomainContext, access: Access, id: string): Promise
   return { record, storage: ctx.storages.byId(record.storageId) };
 }
 
-/** Apply a PATCH's progress report; returns the record as it now stands. */
+/** The multipart upload id this request will run under: the recorded one, else the one reported now. */
+function effectiveResumableId(record: UploadRecord, progress: Progress | undefined): string | undefined {
+  return progress?.resumableId ?? record.resumableId;
+}
+
+function assertMultipart(record: UploadRecord, storage: Storage, resumableId: string | undefined, what: string): void {
+  if (record.kind === 'direct') throw errors.badRequest(`upload ${record.id} is a direct upload: it has no ${what}, PUT the whole file then finalize`);
+  if (storage.store.capabilities.needsInitiation && resumableId === undefined) {
+    throw errors.conflict(`upload ${record.id} has no multipart upload id yet: send the initiation request and report the id it answers`);
+  }
+}
+
+/** Apply a progress report; returns the record as it now stands. */
 async function recordProgress(ctx: DomainContext, record: UploadRecord, progress: Progress): Promise<UploadRecord> {
   const now = ctx.clock.now();
-  const reported = new Map<number, string | undefined>();
-  for (const part of progress.partList ?? []) reported.set(part, undefined);
-  for (const entry of progress.partData ?? []) {
-    const given = [entry.md5, entry.md5Hex].filter((v): v is string => v !== undefined).map((v) => requireMd5(v, `part_data[${entry.part}].md5`));
-    if (given.length === 2 && given[0] !== given[1]) throw errors.badRequest(`part_data for part ${entry.part} gives two different MD5s`);
-    reported.set(entry.part, given[0]);
-  }
+  const reported = new Map<number, { part: number; md5?: string; reported?: string }>();
+  for (const part of progress.partList ?? []) reported.set(part, { part });
+  for (const entry of progress.partData ?? []) reported.set(entry.part, entry);
   if (reported.size > 0) {
-    const result = await ctx.repo.markPartsDone(record.id, [...reported].map(([part, md5]) => (md5 === undefined ? { part } : { part, md5 })));
+    const result = await ctx.repo.markPartsDone(record.id, [...reported.values()]);
     if (result.conflicts.length > 0) {
-      throw errors.conflict(`part_data MD5 for part(s) ${result.conflicts.join(', ')} differs from the MD5 signed for them; sign the part again`);
+      throw errors.conflict(`the MD5 reported for part(s) ${result.conflicts.join(', ')} differs from the MD5 signed for them; sign the part again`);
     }
   }
   const changes = { updatedAt: now, expiresAt: now + ctx.limits.uploadTtlMinutes * 60_000, ...(progress.resumableId === undefined ? {} : { resumableId: progress.resumableId }) };
@@ -53,33 +62,29 @@ async function recordProgress(ctx: DomainContext, record: UploadRecord, progress
 
 export interface PartRequest {
   part: number;
-  /** MD5 of the part's bytes, base64 or hex: signed into the URL, so the store enforces it. */
+  /** Canonical base64 MD5 of the part's bytes: signed into the URL, so the store enforces it. */
   md5: string;
   progress?: Progress;
 }
 
 /** Sign part N (recording its MD5 as the truth for that part). */
 export async function signPart(ctx: DomainContext, access: Access, id: string, request: PartRequest): Promise<{ record: UploadRecord; signature: SignedRequest }> {
-  const loaded = await loadOpen(ctx, access, id);
-  const record = request.progress ? await recordProgress(ctx, loaded.record, request.progress) : loaded.record;
-  const { storage } = loaded;
-  if (record.kind === 'direct') throw errors.badRequest(`upload ${id} is a direct upload: it has no parts, PUT the whole file`);
-  const maxParts = STORE_LIMITS[storage.type].maxParts;
+  const { record: loaded, storage } = await loadOpen(ctx, access, id);
+  const { capabilities } = storage.store;
+  assertMultipart(loaded, storage, effectiveResumableId(loaded, request.progress), 'parts');
+  const maxParts = capabilities.limits.maxParts;
   if (!Number.isInteger(request.part) || request.part < 1 || request.part > maxParts) {
-    throw errors.badRequest(`part must be an integer from 1 to ${maxParts}`);
+    throw errors.badRequest(`the part number must be an integer from 1 to ${maxParts}`);
   }
-  if (storage.type === 's3' && record.resumableId === undefined) {
-    throw errors.conflict(`upload ${id} has no resumable_id yet: send the multipart initiation and report its UploadId as resumable_id`);
-  }
-  const md5 = requireMd5(request.md5, 'file_id');
-  // The planned size is only binding where the store enforces it (S3 Content-Length); Azure SAS cannot bind headers.
-  const size = storage.type === 's3' ? plannedPartSize(record, record.fileSize, request.part) : undefined;
-  await ctx.repo.recordPartSignature(id, { part: request.part, md5, done: false, ...(size === undefined ? {} : { size }) });
+  const record = request.progress ? await recordProgress(ctx, loaded, request.progress) : loaded;
+  // The planned size is only binding where the store can enforce it.
+  const size = capabilities.bindsPartLength && record.fileSize !== undefined ? plannedPartSize(record, record.fileSize, request.part) : undefined;
+  await ctx.repo.recordPartSignature(id, { part: request.part, md5: request.md5, done: false, ...(size === undefined ? {} : { size }) });
   if (record.state === 'pending') await ctx.repo.transition(id, ['pending'], 'uploading', ctx.clock.now());
   const signature = await storage.store.presignPart({
     key: record.objectKey,
     part: request.part,
-    md5,
+    md5: request.md5,
     expiresInSeconds: ctx.limits.partUrlExpirySeconds,
     ...(record.resumableId === undefined ? {} : { resumableId: record.resumableId }),
     ...(size === undefined ? {} : { size }),
@@ -89,28 +94,26 @@ export async function signPart(ctx: DomainContext, access: Access, id: string, r
 
 /** The commit request and its body, built from the recorded part MD5s. */
 export async function prepareCommit(ctx: DomainContext, access: Access, id: string, progress?: Progress): Promise<{ record: UploadRecord; signature: SignedCommit }> {
-  const loaded = await loadOpen(ctx, access, id);
-  const record = progress ? await recordProgress(ctx, loaded.record, progress) : loaded.record;
-  if (record.kind === 'direct') throw errors.badRequest(`upload ${id} is a direct upload: there is no commit, PUT the file then finalize`);
-  if (loaded.storage.type === 's3' && record.resumableId === undefined) throw errors.conflict(`upload ${id} has no resumable_id yet`);
+  const { record: loaded, storage } = await loadOpen(ctx, access, id);
+  assertMultipart(loaded, storage, effectiveResumableId(loaded, progress), 'commit');
+  const record = progress ? await recordProgress(ctx, loaded, progress) : loaded;
   const parts = await ctx.repo.listParts(id);
-  const missing = firstGap(parts.map((p) => p.part));
   if (parts.length === 0) throw errors.conflict(`upload ${id} has no parts signed yet`);
+  const missing = firstGap(parts.map((p) => p.part));
   if (missing !== undefined) throw errors.conflict(`part ${missing} of upload ${id} was never signed; upload it before finishing`);
-  const signature = await loaded.storage.store.presignCommit({
+  const signature = await storage.store.presignCommit({
     key: record.objectKey,
     parts: parts.map((p) => ({ part: p.part, md5: p.md5 })),
-    fileMd5: record.fileMd5,
     mime: record.mime,
     expiresInSeconds: ctx.limits.partUrlExpirySeconds,
+    ...(record.fileMd5 === undefined ? {} : { fileMd5: record.fileMd5 }),
     ...(record.resumableId === undefined ? {} : { resumableId: record.resumableId }),
   });
   return { record, signature };
 }
 
 /** The first missing number in 1..max(parts), if any. */
-function firstGap(sortedParts: number[]): number | undefined {
+export function firstGap(sortedParts: number[]): number | undefined {
   for (const [index, part] of sortedParts.entries()) if (part !== index + 1) return index + 1;
   return undefined;
 }
-

@@ -3,7 +3,7 @@
 // created in and look it up by id from then on.
 import { errors } from './errors.js';
 import { filterRefusal, sizeRefusal, type FileFilters } from './file-policy.js';
-import type { BlobStore } from '../stores/blob-store.js';
+import type { BlobStore } from './ports.js';
 import type { Caller, StoreType } from './upload.js';
 
 export interface Storage {
@@ -42,19 +42,23 @@ export class StorageRegistry {
     return this.#storages;
   }
 
+  /** The requested storage if the caller's tenant may use it, else the tenant's default; 403/400 when there is none. */
+  usableBy(caller: Caller, requestedId?: string): Storage {
+    const usable = this.#storages.filter((s) => !s.tenants || s.tenants.includes(caller.tenant));
+    const storage = requestedId === undefined ? usable[0] : usable.find((s) => s.id === requestedId);
+    if (storage) return storage;
+    throw requestedId === undefined
+      ? errors.forbidden('no storage is configured for your tenant')
+      : errors.badRequest(`storage ${JSON.stringify(requestedId)} is not a storage you may use`);
+  }
+
   /**
    * The storage that takes this file for this caller: the requested one, else the
    * tenant's default (PlaceOS: one default storage). Its filters decide; a refused
    * file does not silently fall through to another storage.
    */
   choose(caller: Caller, file: FileDescription, requestedId?: string): Storage {
-    const usable = this.#storages.filter((s) => !s.tenants || s.tenants.includes(caller.tenant));
-    const storage = requestedId === undefined ? usable[0] : usable.find((s) => s.id === requestedId);
-    if (!storage) {
-      throw requestedId === undefined
-        ? errors.forbidden('no storage is configured for your tenant')
-        : errors.badRequest(`storage_id ${JSON.stringify(requestedId)} is not a storage you may use`);
-    }
+    const storage = this.usableBy(caller, requestedId);
     const filterReason = filterRefusal(storage.filters, file.fileName, file.mime);
     if (filterReason) throw errors.invalidFile(filterReason);
     const sizeReason = sizeRefusal(storage.filters, file.fileSize);

@@ -1,13 +1,19 @@
 // The upload record and its vocabulary. Field names are the domain's own, not
-// PlaceOS's wire names: http/serialise.ts maps between them.
+// any protocol's wire names: each module under protocols/ maps between them.
 
 export type UploadState = 'pending' | 'uploading' | 'complete' | 'aborted' | 'expired';
 export type UploadKind = 'direct' | 'chunked';
 export type Permissions = 'none' | 'admin' | 'support';
+/** Which kind of store a storage is: a fact for protocols that name it, never a branch for the domain. */
 export type StoreType = 's3' | 'azure';
-export type Residence = 'AmazonS3' | 'AzureStorage';
-
-export const RESIDENCE_BY_TYPE: Record<StoreType, Residence> = { s3: 'AmazonS3', azure: 'AzureStorage' };
+/**
+ * What the broker could check of the bytes: 'store-md5' — every part (or the whole file)
+ * carried an MD5 the store enforced and finalize matched the object against them;
+ * 'listed-etags' — the client declared no MD5s, so the broker committed the parts' MD5s as
+ * the store listed them and matched the object against those; 'policy-size' — a form upload
+ * whose policy bound key, type and size: only the size is checked.
+ */
+export type Integrity = 'store-md5' | 'listed-etags' | 'policy-size';
 
 export interface UploadRecord {
   id: string;
@@ -17,10 +23,11 @@ export interface UploadRecord {
   /** Chosen by the broker (tenant prefix, random name, sanitised extension), never by the client. */
   objectKey: string;
   fileName: string;
-  fileSize: number;
+  /** Declared at create, or learned from the store when the client never says (form uploads). */
+  fileSize?: number;
   mime: string;
-  /** Base64 MD5 of the whole file (PlaceOS `file_id`). */
-  fileMd5: string;
+  /** Base64 MD5 of the whole file, when the client declared one. */
+  fileMd5?: string;
   filePath?: string;
   permissions: Permissions;
   public: boolean;
@@ -29,7 +36,8 @@ export interface UploadRecord {
   cacheModified?: string;
   state: UploadState;
   kind: UploadKind;
-  /** S3 UploadId once the client reports it; Azure clients may send any token here. */
+  integrity: Integrity;
+  /** The store's multipart upload id once known; clients of stores without one may send any token here. */
   resumableId?: string;
   partSize: number;
   partCount: number;
@@ -43,14 +51,22 @@ export interface UploadRecord {
 /** One part as the broker knows it: the MD5 it signed, and whether the client reported it done. */
 export interface PartRecord {
   part: number;
-  /** Base64 MD5 signed into the part's URL: the one the store enforces. */
+  /** Base64 MD5 signed into the part's URL (the one the store enforces), or as the store listed it. */
   md5: string;
   size?: number;
   done: boolean;
+  /** The MD5 as the client last reported it for this part, in the client's own spelling. */
+  reported?: string;
 }
 
 export interface Caller {
   user: string;
   tenant: string;
   roles: string[];
+}
+
+/** The key a later create of the same file finds this upload by; none without a declared size and MD5. */
+export function resumeKeyOf(record: UploadRecord): { tenant: string; owner: string; fileName: string; fileSize: number; fileMd5: string } | undefined {
+  if (record.fileSize === undefined || record.fileMd5 === undefined) return undefined;
+  return { tenant: record.tenant, owner: record.owner, fileName: record.fileName, fileSize: record.fileSize, fileMd5: record.fileMd5 };
 }

@@ -58,7 +58,10 @@ function callerFromClaims(payload: JWTPayload, jwt: JwtConfig): Caller {
 
 const digest = (value: string) => createHash('sha256').update(value).digest('hex');
 
-export function createAuthenticator(config: AuthConfig): (req: Request) => Promise<Access> {
+/** Who is asking, from a request's headers; 401 when nobody we know. */
+export type Authenticator = (req: Request) => Promise<Access>;
+
+export function createAuthenticator(config: AuthConfig): Authenticator {
   const keys = verificationKeys(config.jwt);
   // Keys are looked up by digest so the map never holds or compares raw secrets.
   const apiKeys = new Map(Object.entries(config.apiKeys).map(([key, caller]) => [digest(key), caller]));
@@ -106,7 +109,7 @@ export function createAuthenticator(config: AuthConfig): (req: Request) => Promi
 }
 
 /** Express middleware: puts the Access on res.locals.access or fails with 401. */
-export function authenticate(authenticator: (req: Request) => Promise<Access>): RequestHandler {
+export function authenticate(authenticator: Authenticator): RequestHandler {
   return async (req, res, next) => {
     res.locals['access'] = await authenticator(req);
     next();

@@ -2,6 +2,7 @@
 // HTML and CSS from src/demo/, and the page's script — src/demo/demo-app.ts
 // with the client library — bundled from TypeScript in memory by esbuild on
 // the first request and kept, so whoever runs the broker needs no build step.
+import { PACKAGE_ROOT } from '../package-root.js';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -15,10 +16,9 @@ export interface DemoPageOptions {
   storages?: DemoStorage[];
 }
 
-// This file runs as src/http/demo-page.ts (tsx) or dist/http/demo-page.js
-// (tsc): both are two levels below the package root, whose src/ holds the
-// sources esbuild bundles (it reads TypeScript itself).
-const SOURCE_ROOT = fileURLToPath(new URL('../../src/', import.meta.url));
+// esbuild bundles the page from the TypeScript sources under the package's
+// src/ (it reads TypeScript itself), whether this file runs from src/ or dist/.
+const SOURCE_ROOT = `${PACKAGE_ROOT}/src/`;
 const DEMO_DIR = `${SOURCE_ROOT}demo/`;
 
 // The page talks to the broker (same origin) and to the stores (any origin);

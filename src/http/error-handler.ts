@@ -38,11 +38,12 @@ function fromBodyParser(err: unknown): SignpostError | undefined {
   }
 }
 
-export function errorHandler(logger: Logger): ErrorRequestHandler {
+/** `describeUrl` keeps credentials that travel in a path (Uppy endpoint tokens) out of the log. */
+export function errorHandler(logger: Logger, describeUrl: (url: string) => string = (url) => url): ErrorRequestHandler {
   return (err, req, res, _next) => {
     const error = err instanceof SignpostError ? err : (fromBodyParser(err) ?? errors.internal(err));
     const status = STATUS_BY_CODE[error.code];
-    if (status >= 500) logger.error({ err: error.cause ?? err, method: req.method, url: req.originalUrl }, error.message);
+    if (status >= 500) logger.error({ err: error.cause ?? err, method: req.method, url: describeUrl(req.originalUrl) }, error.message);
     if (error.retryAfter !== undefined) res.set('Retry-After', String(error.retryAfter));
     if (res.headersSent) return;
     res.status(status).json({ error: error.code, message: error.message });

@@ -1,46 +1,33 @@
-// Request schemas are data (schemas/*.json), compiled once at start-up.
-// Queries are coerced (they arrive as strings); bodies are not.
-import { readFileSync, readdirSync } from 'node:fs';
+// Request schemas are data (schemas/**), compiled once at start-up; handlers
+// name the schema and get the type derived from it. Queries and path
+// parameters are coerced (they arrive as strings); bodies are not.
 import { Ajv, type ValidateFunction } from 'ajv';
+import { REQUEST_SCHEMAS } from '../../schemas/index.js';
 import { describeAjvErrors } from '../schema-messages.js';
 import { errors } from '../domain/errors.js';
 
-const SCHEMA_DIR = new URL('../../schemas/', import.meta.url);
-
-export type SchemaId =
-  | 'new-upload.query.schema.json'
-  | 'create-upload.body.schema.json'
-  | 'update-upload.body.schema.json'
-  | 'part.query.schema.json'
-  | 'list.query.schema.json'
-  | 'url.query.schema.json';
-
 export interface Validators {
   /** Returns the (coerced) value, or throws a 400 naming the field. */
-  query<T>(id: SchemaId, value: unknown): T;
-  body<T>(id: SchemaId, value: unknown): T;
-}
-
-function loadSchemas(): object[] {
-  return readdirSync(SCHEMA_DIR)
-    .filter((name) => name.endsWith('.schema.json') && name !== 'config.schema.json')
-    .map((name) => JSON.parse(readFileSync(new URL(name, SCHEMA_DIR), 'utf8')) as object);
+  query<T>(schema: { $id: string }, value: unknown): T;
+  body<T>(schema: { $id: string }, value: unknown): T;
+  params<T>(schema: { $id: string }, value: unknown): T;
 }
 
 export function createValidators(): Validators {
-  const schemas = loadSchemas();
+  const schemas = REQUEST_SCHEMAS as object[];
   const forBodies = new Ajv({ allErrors: false, strict: true, schemas });
   const forQueries = new Ajv({ allErrors: false, strict: true, coerceTypes: true, schemas });
-  const run = <T>(ajv: Ajv, where: string, id: SchemaId, value: unknown): T => {
-    const validate = ajv.getSchema(id) as ValidateFunction | undefined;
-    if (!validate) throw new Error(`schema ${id} is not loaded`);
-    // Queries are copied: express 5's req.query is a read-only getter and coercion mutates.
-    const data = where === 'query' ? { ...(value as object) } : value;
+  const run = <T>(ajv: Ajv, where: string, schema: { $id: string }, value: unknown): T => {
+    const validate = ajv.getSchema(schema.$id) as ValidateFunction | undefined;
+    if (!validate) throw new Error(`schema ${schema.$id} is not loaded`);
+    // Queries and params are copied: express 5's req.query is a read-only getter and coercion mutates.
+    const data = where === 'body' ? value : { ...(value as object) };
     if (!validate(data)) throw errors.badRequest(describeAjvErrors(where, validate.errors));
     return data as T;
   };
   return {
-    query: (id, value) => run(forQueries, 'query', id, value),
-    body: (id, value) => run(forBodies, 'body', id, value ?? {}),
+    query: (schema, value) => run(forQueries, 'query', schema, value),
+    body: (schema, value) => run(forBodies, 'body', schema, value ?? {}),
+    params: (schema, value) => run(forQueries, 'path', schema, value),
   };
 }

@@ -1,7 +1,7 @@
 // How `list` filters, orders and pages, shared by memory.ts and redis.ts so both
 // implementations answer the same query the same way.
 import type { UploadRecord } from '../domain/upload.js';
-import type { ListQuery, ListResult } from './repository.js';
+import type { ListQuery, ListResult } from '../domain/ports.js';
 
 /** Newest first; equal createdAt by id descending, which is Redis ZREVRANGE's order. */
 export function newestFirst(a: UploadRecord, b: UploadRecord): number {

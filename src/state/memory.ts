@@ -4,9 +4,9 @@
 // as the Redis scripts are; callers only ever get copies.
 import type { Clock } from '../domain/clock.js';
 import { errors } from '../domain/errors.js';
-import type { PartRecord, UploadRecord } from '../domain/upload.js';
+import { resumeKeyOf, type PartRecord, type UploadRecord } from '../domain/upload.js';
 import { newestFirst, pageOf } from './list-query.js';
-import type { ResumeKey, UploadRepository } from './repository.js';
+import type { ResumeKey, UploadRepository } from '../domain/ports.js';
 import { DEFAULT_RETENTION_AFTER_EXPIRY_MS, isForgotten } from './retention.js';
 
 export interface MemoryRepositoryOptions {
@@ -57,7 +57,8 @@ export function createMemoryRepository(options: MemoryRepositoryOptions): Upload
     async create(record) {
       sweep();
       entries.set(record.id, { record: copyRecord(record), parts: new Map() });
-      resumeIndex.set(resumeKeyOf(record), record.id);
+      const resumeKey = resumeKeyOf(record);
+      if (resumeKey) resumeIndex.set(resumeIndexKey(resumeKey), record.id);
       const ownerKey = ownerKeyOf(record.tenant, record.owner);
       const ids = ownerIndex.get(ownerKey) ?? new Set<string>();
       ownerIndex.set(ownerKey, ids.add(record.id));
@@ -94,12 +95,15 @@ export function createMemoryRepository(options: MemoryRepositoryOptions): Upload
       if (!entry) throw errors.uploadNotFound(id);
       const conflicts: number[] = [];
       const unknown: number[] = [];
-      for (const { part, md5 } of parts) {
+      for (const { part, md5, reported } of parts) {
         const stored = entry.parts.get(part);
         // The signed MD5 is the truth (PROTOCOL.md "Which MD5 is the truth for a part").
         if (!stored) unknown.push(part);
         else if (md5 !== undefined && md5 !== stored.md5) conflicts.push(part);
-        else stored.done = true;
+        else {
+          stored.done = true;
+          if (reported !== undefined) stored.reported = reported;
+        }
       }
       return { conflicts, unknown };
     },
@@ -111,7 +115,7 @@ export function createMemoryRepository(options: MemoryRepositoryOptions): Upload
     },
 
     async findByResumeKey(key) {
-      const id = resumeIndex.get(resumeKeyOf(key));
+      const id = resumeIndex.get(resumeIndexKey(key));
       return id !== undefined && live(id) ? id : undefined;
     },
 
@@ -131,7 +135,7 @@ export function createMemoryRepository(options: MemoryRepositoryOptions): Upload
   };
 }
 
-function resumeKeyOf(key: ResumeKey): string {
+function resumeIndexKey(key: ResumeKey): string {
   return JSON.stringify([key.tenant, key.owner, key.fileName, key.fileSize, key.fileMd5]);
 }
 

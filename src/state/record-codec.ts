@@ -1,19 +1,21 @@
 // Upload records and parts as Redis hash values. Hashes hold strings only, so numbers,
 // booleans and lists are spelled out here; decoding checks every field, so a damaged hash is
 // reported instead of being half-read into a record that lies about its state.
-import type { PartRecord, Permissions, UploadKind, UploadRecord, UploadState } from '../domain/upload.js';
+import type { Integrity, PartRecord, Permissions, UploadKind, UploadRecord, UploadState } from '../domain/upload.js';
 
 const STATES: readonly UploadState[] = ['pending', 'uploading', 'complete', 'aborted', 'expired'];
 const KINDS: readonly UploadKind[] = ['direct', 'chunked'];
 const PERMISSIONS: readonly Permissions[] = ['none', 'admin', 'support'];
+const INTEGRITIES: readonly Integrity[] = ['store-md5', 'listed-etags', 'policy-size'];
 
 // How each field is spelled. The mapped type makes the compiler check that every record
-// field has a codec and that exactly the optional fields are 'optional' (optional strings
-// only: an optional number would need a codec of its own, so it fails to compile).
+// field has a codec and that exactly the optional fields are 'optional' or 'optional-number'.
 type CodecFor<T> = [undefined] extends [T]
   ? [Exclude<T, undefined>] extends [string]
     ? 'optional'
-    : never
+    : [Exclude<T, undefined>] extends [number]
+      ? 'optional-number'
+      : never
   : [T] extends [number]
     ? 'number'
     : [T] extends [boolean]
@@ -31,9 +33,9 @@ const FIELDS: { [K in keyof UploadRecord]-?: CodecFor<UploadRecord[K]> } = {
   storageId: 'string',
   objectKey: 'string',
   fileName: 'string',
-  fileSize: 'number',
+  fileSize: 'optional-number',
   mime: 'string',
-  fileMd5: 'string',
+  fileMd5: 'optional',
   filePath: 'optional',
   permissions: PERMISSIONS,
   public: 'boolean',
@@ -42,6 +44,7 @@ const FIELDS: { [K in keyof UploadRecord]-?: CodecFor<UploadRecord[K]> } = {
   cacheModified: 'optional',
   state: STATES,
   kind: KINDS,
+  integrity: INTEGRITIES,
   resumableId: 'optional',
   partSize: 'number',
   partCount: 'number',
@@ -72,7 +75,7 @@ export function decodeRecord(hash: Record<string, string>): UploadRecord | undef
     const raw = hash[name];
     const codec: string | readonly string[] = FIELDS[name];
     if (raw === undefined) {
-      if (codec === 'optional') continue;
+      if (codec === 'optional' || codec === 'optional-number') continue;
       throw corrupt(hash, `missing field ${name}`);
     }
     record[name] = decodeField(codec, raw, () => corrupt(hash, `bad field ${name}=${JSON.stringify(raw)}`));
@@ -85,7 +88,8 @@ function decodeField(codec: string | readonly string[], raw: string, fail: () =>
     case 'string':
     case 'optional':
       return raw;
-    case 'number': {
+    case 'number':
+    case 'optional-number': {
       const value = Number(raw);
       if (raw.trim() === '' || !Number.isFinite(value)) throw fail();
       return value;
@@ -109,18 +113,23 @@ function decodeField(codec: string | readonly string[], raw: string, fail: () =>
  * redis-scripts.ts reads and rewrites with cjson (only `done` ever changes there).
  */
 export function encodePart(part: PartRecord): string {
-  return JSON.stringify(part.size === undefined ? { md5: part.md5, done: part.done } : { md5: part.md5, size: part.size, done: part.done });
+  return JSON.stringify({
+    md5: part.md5,
+    ...(part.size === undefined ? {} : { size: part.size }),
+    done: part.done,
+    ...(part.reported === undefined ? {} : { reported: part.reported }),
+  });
 }
 
 export function decodePart(field: string, value: string): PartRecord {
   const part = Number(field);
   const parsed: unknown = safeJson(value);
   if (!Number.isInteger(part) || typeof parsed !== 'object' || parsed === null) throw badPart(field, value);
-  const { md5, size, done } = parsed as Record<string, unknown>;
+  const { md5, size, done, reported } = parsed as Record<string, unknown>;
   if (typeof md5 !== 'string' || typeof done !== 'boolean') throw badPart(field, value);
-  if (size === undefined) return { part, md5, done };
-  if (typeof size !== 'number' || !Number.isFinite(size)) throw badPart(field, value);
-  return { part, md5, size, done };
+  if (size !== undefined && (typeof size !== 'number' || !Number.isFinite(size))) throw badPart(field, value);
+  if (reported !== undefined && typeof reported !== 'string') throw badPart(field, value);
+  return { part, md5, done, ...(size === undefined ? {} : { size }), ...(reported === undefined ? {} : { reported }) };
 }
 
 /** Every part in a parts hash as read by HGETALL, ascending by part number. */

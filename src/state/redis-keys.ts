@@ -2,7 +2,7 @@
 // the hash tag `{<id>}`, so its keys share one Redis Cluster slot and one Lua script may
 // touch them all. The indexes live in other slots and are written by separate commands.
 import { createHash } from 'node:crypto';
-import type { ResumeKey } from './repository.js';
+import type { ResumeKey } from '../domain/ports.js';
 
 export interface RedisKeys {
   /** Hash of the record's fields (record-codec.ts). */

@@ -88,15 +88,16 @@ return 1
 `);
 
 /**
- * ARGV[3..]: part number, reported base64 MD5 ('' when the client sent none) pairs.
- * Returns {conflicts, unknown}, or nil if the upload does not exist. The signed MD5 is the
- * truth (PROTOCOL.md "Which MD5 is the truth for a part"): a different one changes nothing.
+ * ARGV[3..]: part number, reported base64 MD5, the MD5 as the client wrote it ('' for
+ * either when the client sent none) triples. Returns {conflicts, unknown}, or nil if the
+ * upload does not exist. The signed MD5 is the truth (PROTOCOL.md "Which MD5 is the truth
+ * for a part"): a different one changes nothing.
  */
 export const markPartsDoneScript = script(`
 if not live() then return false end
 local conflicts, unknown = {}, {}
-for i = 3, #ARGV, 2 do
-  local number, md5 = ARGV[i], ARGV[i + 1]
+for i = 3, #ARGV, 3 do
+  local number, md5, spelling = ARGV[i], ARGV[i + 1], ARGV[i + 2]
   local stored = redis.call('HGET', parts, number)
   if not stored then
     unknown[#unknown + 1] = tonumber(number)
@@ -104,8 +105,9 @@ for i = 3, #ARGV, 2 do
     local part = cjson.decode(stored)
     if md5 ~= '' and md5 ~= part.md5 then
       conflicts[#conflicts + 1] = tonumber(number)
-    elseif part.done ~= true then
+    elseif part.done ~= true or (spelling ~= '' and part.reported ~= spelling) then
       part.done = true
+      if spelling ~= '' then part.reported = spelling end
       redis.call('HSET', parts, number, cjson.encode(part))
     end
   end

@@ -5,7 +5,7 @@
 import { Cluster, Redis } from 'ioredis';
 import type { Clock } from '../domain/clock.js';
 import { errors, SignpostError } from '../domain/errors.js';
-import type { UploadRecord } from '../domain/upload.js';
+import { resumeKeyOf, type UploadRecord } from '../domain/upload.js';
 import { pageOf } from './list-query.js';
 import { decodeParts, decodeRecord, encodePart, encodeRecordFields } from './record-codec.js';
 import { redisKeys } from './redis-keys.js';
@@ -18,7 +18,7 @@ import {
   transitionScript,
   updateScript,
 } from './redis-scripts.js';
-import type { UploadRepository } from './repository.js';
+import type { UploadRepository } from '../domain/ports.js';
 import { DEFAULT_RETENTION_AFTER_EXPIRY_MS, isForgotten } from './retention.js';
 
 export interface RedisRepositoryOptions {
@@ -56,8 +56,9 @@ export function createRedisRepository(options: RedisRepositoryOptions): UploadRe
         // Indexes second: if this fails the upload exists but is not found for resume or
         // listing, which is safe; an index entry is never the only trace of an upload.
         // Newest wins: a later upload of the same file takes the resume entry over.
+        const resumeKey = resumeKeyOf(record);
         await Promise.all([
-          redis.set(keys.resume(record), record.id, 'PXAT', record.expiresAt + retention),
+          resumeKey && redis.set(keys.resume(resumeKey), record.id, 'PXAT', record.expiresAt + retention),
           redis.zadd(keys.owner(record.tenant, record.owner), record.createdAt, record.id),
         ]);
       }),
@@ -69,9 +70,10 @@ export function createRedisRepository(options: RedisRepositoryOptions): UploadRe
         const fields = Object.entries(encodeRecordFields(changes)).flat();
         const reply = await runScript(redis, updateScript, uploadKeys(id), [...context(), ...fields]);
         const record = visible(decodeRecord(hashFromPairs(reply)));
-        if (record && changes.expiresAt !== undefined) {
+        const resumeKey = record && resumeKeyOf(record);
+        if (record && resumeKey && changes.expiresAt !== undefined) {
           // The resume entry should last as long as the upload it finds.
-          await runScript(redis, extendResumeScript, [keys.resume(record)], [id, record.expiresAt + retention]);
+          await runScript(redis, extendResumeScript, [keys.resume(resumeKey)], [id, record.expiresAt + retention]);
         }
         return record;
       }),
@@ -90,7 +92,7 @@ export function createRedisRepository(options: RedisRepositoryOptions): UploadRe
 
     markPartsDone: (id, parts) =>
       guarded('markPartsDone', async () => {
-        const reported = parts.flatMap(({ part, md5 }) => [part, md5 ?? '']);
+        const reported = parts.flatMap(({ part, md5, reported: spelling }) => [part, md5 ?? '', spelling ?? '']);
         const reply = await runScript(redis, markPartsDoneScript, uploadKeys(id), [...context(), ...reported]);
         if (reply === null) throw errors.uploadNotFound(id);
         const [conflicts, unknown] = reply as [number[], number[]];

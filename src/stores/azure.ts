@@ -1,6 +1,6 @@
 // Azure Blob Storage adapter. Clients get blob-scoped service SAS URLs
 // (sr=b) with the least permission each request needs; the broker itself
-// reads block lists and properties with the shared key.
+// reads block lists and properties, commits and deletes with the shared key.
 //
 // Azure rule that shapes this file: a shared-key SAS cannot bind request
 // headers, so Content-MD5 is checked by Azure only when the client sends it
@@ -16,17 +16,34 @@ import {
   type BlockBlobClient,
 } from '@azure/storage-blob';
 import { systemClock } from '../domain/clock.js';
-import type { BlobStore, UploadedPart } from './blob-store.js';
+import { errors } from '../domain/errors.js';
+import type { BlobStore, StoreCapabilities, UploadedPart } from '../domain/ports.js';
 import { isAzureNotFound, translateAzureError } from './azure-errors.js';
 import { decodeBlockId, encodeBlockId } from './azure-block-id.js';
 import { attachmentDisposition } from './content-disposition.js';
 import type { AzureStoreOptions } from './options.js';
+import { AZURE_LIMITS } from './limits.js';
+import { azureObjectFailure } from './object-checks.js';
 import { DEFAULT_TRANSPORT, type StoreRuntime } from './transport.js';
 import { ascendingParts, putBlockListXml } from './xml-bodies.js';
 
 // Clock skew: a SAS that starts "now" by the broker's clock is refused by a
 // store whose clock is slightly behind (Azure's docs suggest back-dating).
 const START_SKEW_MS = 60_000;
+
+const CAPABILITIES: StoreCapabilities = {
+  limits: AZURE_LIMITS,
+  // A shared-key SAS cannot bind request headers: Azure checks Content-MD5 only when sent.
+  partMd5: 'if-sent',
+  bindsPartLength: false,
+  // Blocks are staged against the blob name: there is no upload to start.
+  needsInitiation: false,
+  listsParts: true,
+  // Get Block List reports ids and sizes, no digests.
+  listsPartMd5: false,
+  copiesParts: true,
+  formUploads: false,
+};
 
 interface SasOverrides {
   contentDisposition?: string;
@@ -89,9 +106,17 @@ export function createAzureStore(options: AzureStoreOptions, runtime: StoreRunti
     }
   }
 
+  async function properties(key: string) {
+    try {
+      return await blob(key).getProperties({ abortSignal: AbortSignal.timeout(transport.requestTimeoutMs) });
+    } catch (error) {
+      if (isAzureNotFound(error)) return undefined;
+      throw translateAzureError(error, 'Get Blob Properties');
+    }
+  }
+
   return {
-    type: 'azure',
-    residence: 'AzureStorage',
+    capabilities: CAPABILITIES,
 
     // Put Blob: Azure verifies a Content-MD5 request header against the body
     // (400 on mismatch) and stores it; x-ms-blob-type is required (400 without).
@@ -110,7 +135,7 @@ export function createAzureStore(options: AzureStoreOptions, runtime: StoreRunti
     // Put Block needs only `w`. Azure rejects a body that differs from Content-MD5 (400).
     async presignPart({ key, part, md5, expiresInSeconds }) {
       const query = `comp=block&blockid=${encodeURIComponent(encodeBlockId(part))}`;
-      return { verb: 'PUT', url: sasUrl(key, 'w', expiresInSeconds, query), headers: { 'Content-MD5': md5 } };
+      return { verb: 'PUT', url: sasUrl(key, 'w', expiresInSeconds, query), headers: md5 === undefined ? {} : { 'Content-MD5': md5 } };
     },
 
     // Put Block List: commits exactly the recorded parts, in order, and sets the
@@ -119,7 +144,8 @@ export function createAzureStore(options: AzureStoreOptions, runtime: StoreRunti
     async presignCommit({ key, parts, fileMd5, mime, expiresInSeconds }) {
       const body = putBlockListXml(ascendingParts(parts).map(({ part }) => encodeBlockId(part)));
       const url = sasUrl(key, 'w', expiresInSeconds, 'comp=blocklist');
-      return { verb: 'PUT', url, headers: { 'x-ms-blob-content-md5': fileMd5, 'x-ms-blob-content-type': mime, 'Content-Type': 'application/xml' }, body };
+      const md5Header: Record<string, string> = fileMd5 === undefined ? {} : { 'x-ms-blob-content-md5': fileMd5 };
+      return { verb: 'PUT', url, headers: { ...md5Header, 'x-ms-blob-content-type': mime, 'Content-Type': 'application/xml' }, body };
     },
 
     async presignRead({ key, expiresInSeconds, fileName, mime }) {
@@ -141,18 +167,42 @@ export function createAzureStore(options: AzureStoreOptions, runtime: StoreRunti
     },
 
     async statObject({ key }) {
-      let properties;
-      try {
-        properties = await blob(key).getProperties({ abortSignal: AbortSignal.timeout(transport.requestTimeoutMs) });
-      } catch (error) {
-        if (isAzureNotFound(error)) return undefined;
-        throw translateAzureError(error, 'Get Blob Properties');
-      }
-      const committedParts = await blockList(key, 'committed');
+      const found = await properties(key);
+      return found && { size: found.contentLength ?? 0 };
+    },
+
+    async verifyObject(expected) {
+      const found = await properties(expected.key);
+      const committedParts = found && (await blockList(expected.key, 'committed'));
       // Deleted between the two calls: there is no object any more.
-      if (committedParts === undefined) return undefined;
-      const contentMd5 = properties.contentMD5 === undefined ? undefined : Buffer.from(properties.contentMD5).toString('base64');
-      return { size: properties.contentLength ?? 0, committedParts, ...(contentMd5 === undefined ? {} : { contentMd5 }) };
+      if (!found || committedParts === undefined) return { ok: false, reason: 'the object is not in the store yet: send the upload (or the commit request) first' };
+      const contentMd5 = found.contentMD5 === undefined ? undefined : Buffer.from(found.contentMD5).toString('base64');
+      const size = found.contentLength ?? 0;
+      const failure = azureObjectFailure(expected, { size, committedParts, ...(contentMd5 === undefined ? {} : { contentMd5 }) });
+      return failure === undefined ? { ok: true, size } : { ok: false, reason: failure };
+    },
+
+    // Nothing to start: blocks are staged against the blob name.
+    async initiateMultipart() {
+      return { resumableId: '' };
+    },
+
+    // Put Block List of exactly these blocks; Azure refuses (InvalidBlockList) a block it does not hold.
+    async completeMultipart({ key, parts, mime, fileMd5 }) {
+      const blocks = ascendingParts(parts).map(({ part }) => encodeBlockId(part));
+      const headers = { blobContentType: mime, ...(fileMd5 === undefined ? {} : { blobContentMD5: Buffer.from(fileMd5, 'base64') }) };
+      try {
+        await blob(key).commitBlockList(blocks, { blobHTTPHeaders: headers, abortSignal: AbortSignal.timeout(transport.requestTimeoutMs) });
+      } catch (error) {
+        const status = (error as { statusCode?: unknown }).statusCode;
+        if (status === 400) throw errors.verificationFailed('the store refused to commit the blocks: a block is missing');
+        throw translateAzureError(error, 'Put Block List');
+      }
+    },
+
+    // Form uploads are an S3 feature; the domain asks capabilities.formUploads first.
+    async presignForm() {
+      throw errors.badRequest('this storage takes no form uploads (Azure has no POST policy)');
     },
 
     // Delete Blob also drops uncommitted blocks. A blob that has only

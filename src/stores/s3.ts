@@ -1,25 +1,27 @@
-// S3 (and S3-compatible: Swift s3api, MinIO) adapter. The broker presigns;
-// clients send the bytes. Which headers end up in X-Amz-SignedHeaders is
-// what the store enforces, so every presign here says what it binds.
+// S3 (and S3-compatible: Swift s3api, MinIO) adapter. Clients send the bytes
+// to presigned requests; the broker itself initiates, lists, completes,
+// verifies and aborts (s3-operations.ts). Which headers end up in
+// X-Amz-SignedHeaders is what the store enforces, so every presign here says
+// what it binds.
 import {
-  AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
-  DeleteObjectCommand,
   GetObjectCommand,
-  HeadObjectCommand,
   ListPartsCommand,
   PutObjectCommand,
   S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
+import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { systemClock } from '../domain/clock.js';
 import { errors } from '../domain/errors.js';
-import type { BlobStore, SignedRequest, UploadedPart } from './blob-store.js';
+import type { BlobStore, StoreCapabilities } from '../domain/ports.js';
 import { attachmentDisposition } from './content-disposition.js';
+import { S3_LIMITS } from './limits.js';
 import type { S3StoreOptions } from './options.js';
-import { isNoSuchUpload, isNotImplemented, isS3NotFound, translateS3Error } from './s3-errors.js';
+import { s3Operations } from './s3-operations.js';
+import { translateS3Error } from './s3-errors.js';
 import { DEFAULT_TRANSPORT, type StoreRuntime } from './transport.js';
 import { completeMultipartUploadXml } from './xml-bodies.js';
 
@@ -35,7 +37,6 @@ const SIGN_MD5_LENGTH: ReadonlySet<string> = new Set(['content-md5', 'content-le
 const SIGN_DEFAULTS: ReadonlySet<string> = new Set();
 // SigV4: X-Amz-Expires is at most one week.
 const MAX_EXPIRY_SECONDS = 604_800;
-const PLAIN_ETAG = /^[0-9a-f]{32}$/i;
 
 type PresignOptions = NonNullable<Parameters<typeof getSignedUrl>[2]>;
 
@@ -58,13 +59,28 @@ export function createS3Store(options: S3StoreOptions, runtime: StoreRuntime = {
   });
   const Bucket = options.bucket;
 
-  /** `sign` calls getSignedUrl with these options (a thunk: the SDK's command generics do not survive a shared parameter type). */
-  async function presign(expiresInSeconds: number, signable: ReadonlySet<string>, sign: (presignOptions: PresignOptions) => Promise<string>): Promise<string> {
+  const capabilities: StoreCapabilities = {
+    limits: S3_LIMITS,
+    partMd5: 'signed',
+    bindsPartLength: options.signContentLength,
+    needsInitiation: true,
+    listsParts: true,
+    listsPartMd5: true,
+    copiesParts: true,
+    formUploads: true,
+  };
+
+  function checkExpiry(expiresInSeconds: number): void {
     // The domain clamps every expiry and the config schema caps them at a week, so
     // this is a broken caller, not a client's bad input: an internal error, not a 400.
     if (!Number.isInteger(expiresInSeconds) || expiresInSeconds < 1 || expiresInSeconds > MAX_EXPIRY_SECONDS) {
-      throw new Error(`S3 presigned URLs last 1 to ${MAX_EXPIRY_SECONDS} seconds, got ${expiresInSeconds}`);
+      throw new Error(`S3 presigned requests last 1 to ${MAX_EXPIRY_SECONDS} seconds, got ${expiresInSeconds}`);
     }
+  }
+
+  /** `sign` calls getSignedUrl with these options (a thunk: the SDK's command generics do not survive a shared parameter type). */
+  async function presign(expiresInSeconds: number, signable: ReadonlySet<string>, sign: (presignOptions: PresignOptions) => Promise<string>): Promise<string> {
+    checkExpiry(expiresInSeconds);
     try {
       return await sign({
         expiresIn: expiresInSeconds,
@@ -79,19 +95,14 @@ export function createS3Store(options: S3StoreOptions, runtime: StoreRuntime = {
 
   function requireUploadId(resumableId: string | undefined, what: string): string {
     if (resumableId === undefined || resumableId === '') {
-      throw errors.conflict(`${what} needs the multipart UploadId (resumable_id), which the client has not reported yet`);
+      throw errors.conflict(`${what} needs the multipart upload's id, which the broker has not been told yet`);
     }
     return resumableId;
   }
 
-  function listPage(Key: string, UploadId: string, marker: string | undefined) {
-    const page = { MaxParts: transport.listPageSize, ...(marker === undefined ? {} : { PartNumberMarker: marker }) };
-    return client.send(new ListPartsCommand({ Bucket, Key, UploadId, ...page }));
-  }
-
   return {
-    type: 's3',
-    residence: 'AmazonS3',
+    capabilities,
+    ...s3Operations({ client, Bucket, transport }),
 
     // PUT Object: Content-MD5 signed, so other bytes get 400 BadDigest and a
     // missing header 403; Content-Type signed so the stored type is the one checked.
@@ -112,13 +123,19 @@ export function createS3Store(options: S3StoreOptions, runtime: StoreRuntime = {
     },
 
     // PUT ?partNumber&uploadId with Content-MD5 (BadDigest on other bytes) and,
-    // when the plan knows the part's size, Content-Length signed.
+    // when the plan knows the part's size, Content-Length signed. Without an MD5
+    // (clients that send no headers) the URL binds the part number and upload only:
+    // no checksum parameter either, which a store would check against the body.
     async presignPart({ key, resumableId, part, md5, size, expiresInSeconds }) {
       const UploadId = requireUploadId(resumableId, `S3 part ${part}`);
-      const bindLength = options.signContentLength && size !== undefined;
-      const command = new UploadPartCommand({ Bucket, Key: key, UploadId, PartNumber: part, ContentMD5: md5, ...(bindLength ? { ContentLength: size } : {}) });
-      const url = await presign(expiresInSeconds, SIGN_MD5_LENGTH, (o) => getSignedUrl(client, command, o));
-      const headers: Record<string, string> = { 'Content-MD5': md5 };
+      const bindLength = options.signContentLength && size !== undefined && md5 !== undefined;
+      const command = new UploadPartCommand({
+        Bucket, Key: key, UploadId, PartNumber: part,
+        ...(md5 === undefined ? {} : { ContentMD5: md5 }),
+        ...(bindLength ? { ContentLength: size } : {}),
+      });
+      const url = await presign(expiresInSeconds, md5 === undefined ? SIGN_DEFAULTS : SIGN_MD5_LENGTH, (o) => getSignedUrl(client, command, o));
+      const headers: Record<string, string> = md5 === undefined ? {} : { 'Content-MD5': md5 };
       if (bindLength) headers['Content-Length'] = String(size);
       return { verb: 'PUT', url, headers };
     },
@@ -144,69 +161,29 @@ export function createS3Store(options: S3StoreOptions, runtime: StoreRuntime = {
     },
 
     // GET ?uploadId (ListParts), for PlaceOS clients that ask the store themselves on resume.
-    async presignListParts({ key, resumableId, expiresInSeconds }): Promise<SignedRequest> {
+    async presignListParts({ key, resumableId, expiresInSeconds }) {
       const UploadId = requireUploadId(resumableId, 'S3 ListParts');
       const command = new ListPartsCommand({ Bucket, Key: key, UploadId });
       const url = await presign(expiresInSeconds, SIGN_DEFAULTS, (o) => getSignedUrl(client, command, o));
       return { verb: 'GET', url, headers: {} };
     },
 
-    async listUploadedParts({ key, resumableId }) {
-      if (resumableId === undefined || resumableId === '') return [];
-      const parts: UploadedPart[] = [];
-      let marker: string | undefined;
+    // POST Object (browser form): the policy binds the bucket, this exact key, the
+    // content type and a content-length-range, and lasts expiresInSeconds.
+    async presignForm({ key, mime, minSize, maxSize, expiresInSeconds }) {
+      checkExpiry(expiresInSeconds);
       try {
-        for (;;) {
-          const page = await listPage(key, resumableId, marker);
-          for (const p of page.Parts ?? []) {
-            if (p.PartNumber === undefined) continue;
-            const etag = unquote(p.ETag);
-            parts.push({ part: p.PartNumber, size: p.Size ?? 0, ...(etag !== undefined && PLAIN_ETAG.test(etag) ? { md5Hex: etag.toLowerCase() } : {}) });
-          }
-          // S3 pages by part number; stop if a store says "truncated" without moving on.
-          const next = page.NextPartNumberMarker;
-          if (!page.IsTruncated || next === undefined || next === marker) break;
-          marker = next;
-        }
+        const { url, fields } = await createPresignedPost(client, {
+          Bucket,
+          Key: key,
+          Conditions: [['content-length-range', minSize, maxSize], ['eq', '$Content-Type', mime]],
+          Fields: { 'Content-Type': mime },
+          Expires: expiresInSeconds,
+        });
+        return { url, fields };
       } catch (error) {
-        if (isNoSuchUpload(error)) return [];
-        // A store without ListParts confirms nothing: the client then re-sends every
-        // part, which is always safe (a part number's last upload wins).
-        if (isNotImplemented(error)) return [];
-        throw translateS3Error(error, 'ListParts');
-      }
-      return parts.sort((a, b) => a.part - b.part);
-    },
-
-    async statObject({ key }) {
-      try {
-        const head = await client.send(new HeadObjectCommand({ Bucket, Key: key }));
-        const etag = unquote(head.ETag);
-        return { size: head.ContentLength ?? 0, ...(etag === undefined ? {} : { etag }) };
-      } catch (error) {
-        if (isS3NotFound(error)) return undefined;
-        throw translateS3Error(error, 'HeadObject');
-      }
-    },
-
-    // Idempotent: an unknown upload (already aborted) and a missing object are success.
-    async abort({ key, resumableId }) {
-      if (resumableId !== undefined && resumableId !== '') {
-        try {
-          await client.send(new AbortMultipartUploadCommand({ Bucket, Key: key, UploadId: resumableId }));
-        } catch (error) {
-          if (!isNoSuchUpload(error)) throw translateS3Error(error, 'AbortMultipartUpload');
-        }
-      }
-      try {
-        await client.send(new DeleteObjectCommand({ Bucket, Key: key }));
-      } catch (error) {
-        if (!isS3NotFound(error)) throw translateS3Error(error, 'DeleteObject');
+        throw translateS3Error(error, 'presign POST policy');
       }
     },
   };
-}
-
-function unquote(etag: string | undefined): string | undefined {
-  return etag?.replace(/^"(.*)"$/, '$1');
 }

@@ -2,7 +2,7 @@
 // CompleteMultipartUpload and Azure Put Block List. Pure functions.
 import { errors } from '../domain/errors.js';
 import { md5Hex } from '../domain/md5.js';
-import type { PartDigest } from './blob-store.js';
+import type { PartDigest } from '../domain/ports.js';
 
 const XML_TEXT_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;' };
 

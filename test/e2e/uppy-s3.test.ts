@@ -28,7 +28,7 @@ describe('Uppy through the broker to Swift', { timeout: 120_000 }, () => {
     const { result } = await uploadWithUppy(file);
 
     const record = await env.completeRecord(file.name);
-    expect(record).toMatchObject({ storage_id: 's3', file_size: file.size, integrity: 'post-policy-size' });
+    expect(record).toMatchObject({ storage_id: 's3', file_size: file.size, integrity: 'policy-size' });
     expect(result.body).toMatchObject({ key: record.object_key });
     // One form, accepted by the gateway's policy check; no multipart on the way.
     expect(env.gateway.posts.filter((post) => post.key === record.object_key)).toEqual([expect.objectContaining({ status: expect.any(Number), reason: undefined })]);
@@ -41,7 +41,7 @@ describe('Uppy through the broker to Swift', { timeout: 120_000 }, () => {
     await uploadWithUppy(file);
 
     const record = await env.completeRecord(file.name);
-    expect(record).toMatchObject({ storage_id: 's3', file_size: file.size, integrity: 'post-policy-size' });
+    expect(record).toMatchObject({ storage_id: 's3', file_size: file.size, integrity: 'policy-size' });
     expect(env.gateway.posts.filter((post) => post.key === record.object_key && post.reason === undefined)).toHaveLength(1);
     expect(env.gateway.partPutsReceived(record.object_key)).toEqual([]);
     expect(await env.storedSha256(record.object_key)).toBe(expectedSha256(file.seed, file.size));

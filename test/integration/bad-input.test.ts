@@ -90,7 +90,7 @@ describe('bad input', () => {
     const fresh = await broker.as('alice').post('/', { file_name: 'fresh.bin', file_size: 20 * MiB, file_id: goodMd5 });
     const res = await broker.as('alice').patch(`/${fresh.body.upload_id}?part=1&file_id=${encodeURIComponent(goodMd5)}`);
     expect(res.status).toBe(409);
-    expect(res.body).toMatchObject({ error: 'conflict', message: expect.stringContaining('resumable_id') });
+    expect(res.body).toMatchObject({ error: 'conflict', message: expect.stringContaining('no multipart upload id') });
   });
 
   it('a part_data MD5 different from the signed one is a conflict, not an overwrite', async () => {

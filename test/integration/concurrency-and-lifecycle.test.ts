@@ -2,7 +2,7 @@
 // listing and paging.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createAzureStore } from '../../src/stores/azure.js';
-import type { BlobStore } from '../../src/stores/blob-store.js';
+import type { BlobStore } from '../../src/domain/ports.js';
 import { createS3Store } from '../../src/stores/s3.js';
 import { buildBroker, freshStores, redisRepository, storageConfigs, type TestBroker, type TestStores } from '../support/broker.js';
 import { md5b64, MiB, testBytes } from '../support/protocol-driver.js';

@@ -22,7 +22,7 @@ describe('error paths', () => {
     const split = buildBroker({ storages: storageConfigs(stores, { s3: { tenants: ['acme'] }, azure: { tenants: ['other'] } }) });
     const foreign = await split.as('alice').post('/', { file_name: 'a.txt', file_size: 1, file_id: partMd5(0), storage_id: 'azure' });
     expect(foreign.status).toBe(400);
-    expect(foreign.body.message).toMatch(/storage_id "azure" is not a storage you may use/);
+    expect(foreign.body.message).toMatch(/storage "azure" is not a storage you may use/);
   });
 
   it('an unfinished upload expires after its TTL: 410 on every action, and the same file starts afresh', async () => {
@@ -58,7 +58,7 @@ describe('error paths', () => {
     const s3 = await alice.post('/', { file_name: 's3.bin', file_size: 20 * MiB, file_id: partMd5(0) });
     const finishS3 = await alice.patch(`/${s3.body.upload_id}`);
     expect(finishS3.status).toBe(409);
-    expect(finishS3.body.message).toMatch(/no resumable_id/);
+    expect(finishS3.body.message).toMatch(/no multipart upload id/);
 
     const azure = await alice.post('/', { file_name: 'gap.bin', file_size: 20 * MiB, file_id: partMd5(0), storage_id: 'azure' });
     for (const n of [1, 3]) expect((await alice.patch(`/${azure.body.upload_id}?part=${n}&file_id=${encodeURIComponent(partMd5(n))}`)).status).toBe(200);

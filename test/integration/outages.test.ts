@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../scripts/servers/ports.js';
 import { connectRedis, createRedisRepository } from '../../src/state/redis.js';
 import { systemClock } from '../../src/domain/clock.js';
-import type { UploadRepository } from '../../src/state/repository.js';
+import type { UploadRepository } from '../../src/domain/ports.js';
 import { buildBroker, freshStores, storageConfigs, type TestStores } from '../support/broker.js';
 import { md5b64, sendSigned, testBytes } from '../support/protocol-driver.js';
 

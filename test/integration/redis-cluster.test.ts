@@ -15,7 +15,7 @@ import { parseConfig } from '../../src/config.js';
 import { systemClock, type Clock } from '../../src/domain/clock.js';
 import { connectRedisCluster, createRedisRepository } from '../../src/state/redis.js';
 import { redisKeys } from '../../src/state/redis-keys.js';
-import type { UploadRepository } from '../../src/state/repository.js';
+import type { UploadRepository } from '../../src/domain/ports.js';
 import { buildBroker, freshStores, storageConfigs, type TestStores } from '../support/broker.js';
 import { MiB, sendSigned, testBytes } from '../support/protocol-driver.js';
 import { md5, rejection, testClock, uploadRecord } from './repository-fixtures.js';

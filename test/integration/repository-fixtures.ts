@@ -5,7 +5,7 @@ import { afterEach, beforeEach, expect, inject } from 'vitest';
 import type { UploadRecord } from '../../src/domain/upload.js';
 import { createMemoryRepository } from '../../src/state/memory.js';
 import { connectRedis, connectRedisCluster, createRedisRepository } from '../../src/state/redis.js';
-import type { UploadRepository } from '../../src/state/repository.js';
+import type { UploadRepository } from '../../src/domain/ports.js';
 
 export const HOUR = 3_600_000;
 export const RETENTION = 60_000;
@@ -59,7 +59,10 @@ export function redisClusterImplementation(seedUrls: () => string[]): Implementa
   };
 }
 
-export function uploadRecord(clock: TestClock, overrides: Partial<UploadRecord> = {}): UploadRecord {
+/** A record with a declared size and MD5: one a later create of the same file can resume. */
+export type ResumableRecord = UploadRecord & { fileSize: number; fileMd5: string };
+
+export function uploadRecord(clock: TestClock, overrides: Partial<ResumableRecord> = {}): ResumableRecord {
   const id = `uploads-${randomUUID()}`;
   return {
     id,
@@ -76,6 +79,7 @@ export function uploadRecord(clock: TestClock, overrides: Partial<UploadRecord> 
     tags: ['alpha'],
     state: 'pending',
     kind: 'chunked',
+    integrity: 'store-md5',
     partSize: 5 * 1024 * 1024,
     partCount: 3,
     createdAt: clock.now(),

@@ -1,7 +1,7 @@
 // Resume from another broker instance, store-enforced part integrity,
 // signature tampering and expiry, and finalize's verification.
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { UploadRepository } from '../../src/state/repository.js';
+import type { UploadRepository } from '../../src/domain/ports.js';
 import { buildBroker, freshStores, redisRepository, storageConfigs, type TestStores } from '../support/broker.js';
 import { cut, md5b64, MiB, sendSigned, testBytes } from '../support/protocol-driver.js';
 

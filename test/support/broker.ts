@@ -5,12 +5,12 @@ import pino from 'pino';
 import { inject } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { buildStorages } from '../../src/compose.js';
-import type { StorageConfig } from '../../src/config.js';
+import { DEFAULT_COMPANION, type StorageConfig } from '../../src/config.js';
 import { systemClock, randomIds, type Clock } from '../../src/domain/clock.js';
 import { DEFAULT_LIMITS, type Limits } from '../../src/domain/context.js';
 import { createMemoryRepository } from '../../src/state/memory.js';
 import { connectRedis, createRedisRepository } from '../../src/state/redis.js';
-import type { UploadRepository } from '../../src/state/repository.js';
+import type { UploadRepository } from '../../src/domain/ports.js';
 import type { AzureStoreOptions, S3StoreOptions } from '../../src/stores/options.js';
 import { Client } from './protocol-driver.js';
 import { createBucket, createContainer } from './provision.js';
@@ -24,6 +24,9 @@ export const USERS = {
   otherAdmin: { key: 'key-admin-other-0001', user: 'boss', tenant: 'other', roles: ['admin'] },
 };
 export type UserName = keyof typeof USERS;
+
+/** Every test broker signs Uppy endpoint tokens with this key, so two brokers accept each other's. */
+export const COMPANION_TOKEN_SECRET = 'test-companion-token-secret-0123456789';
 
 export interface TestStores {
   s3: S3StoreOptions;
@@ -53,6 +56,8 @@ export interface BrokerOptions {
   repo?: UploadRepository;
   clock?: Clock;
   limits?: Partial<Limits>;
+  /** Browser origins allowed across origins (the Uppy routes). */
+  corsOrigins?: string[];
 }
 
 export interface TestBroker {
@@ -68,6 +73,8 @@ export function buildBroker(options: BrokerOptions): TestBroker {
   const apiKeys = Object.fromEntries(Object.values(USERS).map(({ key, ...caller }) => [key, caller]));
   const app = createApp({
     basePath: '/api/engine/v2/uploads',
+    companion: { ...DEFAULT_COMPANION, tokenSecret: COMPANION_TOKEN_SECRET },
+    corsOrigins: options.corsOrigins ?? [],
     auth: { apiKeys },
     logger: pino({ level: process.env['TEST_LOG_LEVEL'] ?? 'silent' }),
     repo,

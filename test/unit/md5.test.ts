@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { SignpostError } from '../../src/domain/errors.js';
-import { md5Hex, multipartEtag, parseMd5, requireMd5 } from '../../src/domain/md5.js';
+import { md5Hex, multipartEtag, parseMd5 } from '../../src/domain/md5.js';
+import { wireMd5 } from '../../src/protocols/placeos/names.js';
 
 const digest = createHash('md5').update('hello').digest();
 
@@ -17,7 +18,7 @@ describe('md5 spellings', () => {
   it('refuses anything that is not 16 bytes', () => {
     for (const bad of ['', 'abc', Buffer.alloc(15).toString('base64'), Buffer.alloc(17).toString('base64'), 'z'.repeat(32)]) {
       expect(parseMd5(bad), bad).toBeUndefined();
-      expect(() => requireMd5(bad, 'file_id')).toThrow(/file_id must be/);
+      expect(() => wireMd5(bad, 'file_id')).toThrow(/file_id must be/);
     }
   });
   it('turns a base64 MD5 into hex and refuses other lengths or spellings', () => {

@@ -16,7 +16,7 @@ const record: UploadRecord = {
   public: true,
   tags: ['a', 'b,c', ''],
   state: 'uploading',
-  kind: 'chunked',
+  kind: 'chunked', integrity: 'store-md5',
   partSize: 5_242_880,
   partCount: 1024,
   createdAt: 1_763_700_000_000,
@@ -45,11 +45,15 @@ describe('record codec', () => {
 
   it('rejects a damaged hash instead of guessing', () => {
     const hash = encodeRecordFields(record);
-    const { fileSize: _dropped, ...missing } = hash;
-    expect(() => decodeRecord(missing)).toThrow(/uploads-abc.*missing field fileSize/);
+    const { partSize: _dropped, ...missing } = hash;
+    expect(() => decodeRecord(missing)).toThrow(/uploads-abc.*missing field partSize/);
+    // An optional number may be absent, but never malformed.
+    const { fileSize: _unknown, ...sizeUnknown } = hash;
+    expect(decodeRecord(sizeUnknown)).not.toHaveProperty('fileSize');
     expect(() => decodeRecord({ ...hash, fileSize: 'big' })).toThrow(/bad field fileSize/);
     expect(() => decodeRecord({ ...hash, fileSize: '' })).toThrow(/bad field fileSize/);
     expect(() => decodeRecord({ ...hash, state: 'finished' })).toThrow(/bad field state/);
+    expect(() => decodeRecord({ ...hash, integrity: 'trusted' })).toThrow(/bad field integrity/);
     expect(() => decodeRecord({ ...hash, public: 'yes' })).toThrow(/bad field public/);
     expect(() => decodeRecord({ ...hash, tags: '["a",1]' })).toThrow(/bad field tags/);
     expect(() => decodeRecord({ ...hash, tags: 'not json' })).toThrow(/bad field tags/);
@@ -70,5 +74,9 @@ describe('record codec', () => {
     ]);
     expect(() => decodePart('x', '{"md5":"a","done":true}')).toThrow(/corrupt part/);
     expect(() => decodePart('1', '{"md5":"a"}')).toThrow(/corrupt part/);
+    // The client's own spelling of the MD5 travels with the part, and must be a string.
+    const reported = { part: 3, md5: 'XrY7u+Ae7tCTyyK7j1rNww==', done: true, reported: '5eb63bbbe01eeed093cb22bb8f5acdc3' };
+    expect(decodePart('3', encodePart(reported))).toStrictEqual(reported);
+    expect(() => decodePart('1', '{"md5":"a","done":true,"reported":5}')).toThrow(/corrupt part/);
   });
 });

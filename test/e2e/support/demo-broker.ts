@@ -10,7 +10,7 @@ import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-bl
 import express from 'express';
 import { inject } from 'vitest';
 import type { StorageConfig } from '../../../src/config.js';
-import { RESIDENCE_BY_TYPE } from '../../../src/domain/upload.js';
+import { RESIDENCE_BY_TYPE } from '../../../src/protocols/placeos/names.js';
 import { demoRouter } from '../../../src/http/demo-page.js';
 import { buildBroker, storageConfigs, USERS, type TestStores } from '../../support/broker.js';
 import { startStoreTap, type StoreTap } from './store-tap.js';

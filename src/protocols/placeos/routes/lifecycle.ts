@@ -2,9 +2,9 @@
 // GET /:id → the record, its parts, bytes known, state and expiry.
 // DELETE /:id → 202, aborts the store upload and deletes the object; idempotent.
 import type { RequestHandler } from 'express';
-import { abort, finalize, status } from '../../domain/lifecycle.js';
+import { abort, finalize, status } from '../../../domain/lifecycle.js';
 import { wirePartData, wireUpload } from '../serialise.js';
-import { accessOf, idParam, type RouteDeps } from './deps.js';
+import { accessOf, idParam, type RouteDeps } from '../../../http/route-deps.js';
 
 export function finalizeRoute({ ctx }: RouteDeps): RequestHandler {
   return async (req, res) => {

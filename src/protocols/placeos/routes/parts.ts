@@ -1,33 +1,30 @@
 // PATCH /:id?part=N&file_id=<part md5>  body {resumable_id?, part_list?, part_data?}
 //   → part_upload (records progress, then signs part N), or finish without part/file_id.
 // GET /:id/edit?part=N&file_id=… | ?part=finish → the same signatures without recording progress.
+import { partQuery, updateUploadBody, type PartQuery, type UpdateUploadBody } from '../../../../schemas/placeos/requests.js';
 import type { RequestHandler, Response } from 'express';
-import { errors } from '../../domain/errors.js';
-import { prepareCommit, signPart, type Progress } from '../../domain/sign-parts.js';
+import { errors } from '../../../domain/errors.js';
+import { prepareCommit, signPart, type Progress } from '../../../domain/sign-parts.js';
+import { wireMd5 } from '../names.js';
 import { wireFinish, wirePartSignature } from '../serialise.js';
-import { accessOf, idParam, type RouteDeps } from './deps.js';
+import { accessOf, idParam, type RouteDeps } from '../../../http/route-deps.js';
 
-interface PartQuery {
-  part?: number | 'finish';
-  file_id?: string;
+
+
+/** One part_data entry: its MD5 canonical, and as the client spelled it (answered back on resume). */
+function reportedPart(entry: { part: number; md5?: string; md5_hex?: string }): { part: number; md5?: string; reported?: string } {
+  const given = [entry.md5, entry.md5_hex].filter((v): v is string => v !== undefined).map((v) => wireMd5(v, `part_data[${entry.part}].md5`));
+  if (given.length === 2 && given[0] !== given[1]) throw errors.badRequest(`part_data for part ${entry.part} gives two different MD5s`);
+  const md5 = given[0];
+  if (md5 === undefined) return { part: entry.part };
+  return { part: entry.part, md5, reported: entry.md5 ?? md5 };
 }
 
-interface UpdateBody {
-  resumable_id?: string;
-  part_list?: number[];
-  part_data?: Array<{ part: number; md5?: string; md5_hex?: string }>;
-  /** Legacy PlaceOS clients send these in the body. */
-  part?: number | string;
-  file_id?: string;
-}
-
-function toProgress(body: UpdateBody): Progress {
+function toProgress(body: UpdateUploadBody): Progress {
   const progress: Progress = {};
   if (body.resumable_id !== undefined) progress.resumableId = body.resumable_id;
   if (body.part_list !== undefined) progress.partList = body.part_list;
-  if (body.part_data !== undefined) {
-    progress.partData = body.part_data.map((d) => ({ part: d.part, ...(d.md5 === undefined ? {} : { md5: d.md5 }), ...(d.md5_hex === undefined ? {} : { md5Hex: d.md5_hex }) }));
-  }
+  if (body.part_data !== undefined) progress.partData = body.part_data.map(reportedPart);
   return progress;
 }
 
@@ -41,14 +38,14 @@ async function finishOrSignPart(deps: RouteDeps, res: Response, id: string, part
   }
   // PlaceOS silently answers "finish" to a part without its MD5; that hides client bugs.
   if (fileId === undefined) throw errors.badRequest('file_id is required with part: the base64 MD5 of the part');
-  const { record, signature } = await signPart(deps.ctx, access, id, { part, md5: fileId, ...(progress ? { progress } : {}) });
+  const { record, signature } = await signPart(deps.ctx, access, id, { part, md5: wireMd5(fileId, 'file_id'), ...(progress ? { progress } : {}) });
   res.json(wirePartSignature(record, signature));
 }
 
 export function patchRoute(deps: RouteDeps): RequestHandler {
   return async (req, res) => {
-    const query = deps.validators.query<PartQuery>('part.query.schema.json', req.query);
-    const body = deps.validators.body<UpdateBody>('update-upload.body.schema.json', req.body);
+    const query = deps.validators.query<PartQuery>(partQuery, req.query);
+    const body = deps.validators.body<UpdateUploadBody>(updateUploadBody, req.body);
     const part = query.part ?? (body.part === undefined ? undefined : Number(body.part));
     // Without a part the PATCH asks for the finish request (PlaceOS).
     await finishOrSignPart(deps, res, idParam(req.params), part ?? 'finish', query.file_id ?? body.file_id, toProgress(body));
@@ -57,7 +54,7 @@ export function patchRoute(deps: RouteDeps): RequestHandler {
 
 export function editRoute(deps: RouteDeps): RequestHandler {
   return async (req, res) => {
-    const query = deps.validators.query<PartQuery>('part.query.schema.json', req.query);
+    const query = deps.validators.query<PartQuery>(partQuery, req.query);
     if (query.part === undefined) throw errors.badRequest('query.part is required: a part number or "finish"');
     await finishOrSignPart(deps, res, idParam(req.params), query.part, query.file_id);
   };

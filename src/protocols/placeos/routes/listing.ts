@@ -3,19 +3,13 @@
 // GET /:id/url?expiry=<min> → 303 to a presigned GET (expiry capped); with
 // `Accept: application/json` → 200 {url} instead (browsers cannot read a
 // cross-origin redirect's Location, so the demo page asks for JSON).
+import { listQuery, urlQuery, type ListQuery, type UrlQuery } from '../../../../schemas/placeos/requests.js';
 import type { Request, RequestHandler } from 'express';
-import { listUploads, readUrl } from '../../domain/lifecycle.js';
-import { effectiveState } from '../../domain/state-machine.js';
+import { listUploads, readUrl } from '../../../domain/lifecycle.js';
+import { effectiveState } from '../../../domain/state-machine.js';
 import { wireUpload } from '../serialise.js';
-import { accessOf, idParam, type RouteDeps } from './deps.js';
+import { accessOf, idParam, type RouteDeps } from '../../../http/route-deps.js';
 
-interface ListQuery {
-  file_search?: string;
-  limit?: number;
-  offset?: number;
-  tags?: string;
-  storage_id?: string;
-}
 
 function nextLink(req: Request, limit: number, nextOffset: number): string {
   const url = new URL(req.originalUrl, 'http://placeholder');
@@ -26,7 +20,7 @@ function nextLink(req: Request, limit: number, nextOffset: number): string {
 
 export function listRoute({ ctx, validators }: RouteDeps): RequestHandler {
   return async (req, res) => {
-    const query = validators.query<ListQuery>('list.query.schema.json', req.query);
+    const query = validators.query<ListQuery>(listQuery, req.query);
     const tags = query.tags?.split(',').map((t) => t.trim()).filter(Boolean);
     const result = await listUploads(ctx, accessOf(res), {
       ...(query.file_search === undefined ? {} : { search: query.file_search }),
@@ -47,7 +41,7 @@ export function listRoute({ ctx, validators }: RouteDeps): RequestHandler {
 
 export function readUrlRoute({ ctx, validators }: RouteDeps): RequestHandler {
   return async (req, res) => {
-    const query = validators.query<{ expiry?: number }>('url.query.schema.json', req.query);
+    const query = validators.query<UrlQuery>(urlQuery, req.query);
     const url = await readUrl(ctx, accessOf(res), idParam(req.params), query.expiry);
     if (req.accepts(['text/html', 'application/json']) === 'application/json') {
       res.json({ url });

@@ -1,16 +1,24 @@
 // Domain → PlaceOS wire shapes. Field names here are PlaceOS's; the domain's
 // own names never leak onto the wire and wire names never reach the domain.
-import type { SignedCommit, SignedRequest } from '../stores/blob-store.js';
-import { RESIDENCE_BY_TYPE, type PartRecord, type StoreType, type UploadRecord, type UploadState } from '../domain/upload.js';
-import { md5Hex } from '../domain/md5.js';
+import type { SignedCommit, SignedRequest } from '../../domain/ports.js';
+import type { PartRecord, StoreType, UploadRecord, UploadState } from '../../domain/upload.js';
+import { RESIDENCE_BY_TYPE } from './names.js';
+import { md5Hex } from '../../domain/md5.js';
 
 export function wireSignature(signature: SignedRequest) {
   return { verb: signature.verb, url: signature.url, headers: signature.headers };
 }
 
-/** PlaceOS `part_data`: {"1": {"md5": "…", "part": 1}}. */
+/**
+ * PlaceOS `part_data`: {"1": {"md5": "…", "part": 1}}. PlaceOS answers back what the
+ * client reported, and the published client reads `md5` back as hex to re-sign a part
+ * and to build the S3 commit: so `md5` is spelled as the client reported it (base64,
+ * ours, when it never did), and `md5_hex` is always there.
+ */
 export function wirePartData(parts: PartRecord[]) {
-  return Object.fromEntries(parts.map((p) => [String(p.part), { md5: p.md5, md5_hex: md5Hex(p.md5), part: p.part, ...(p.size === undefined ? {} : { size: p.size }) }]));
+  return Object.fromEntries(
+    parts.map((p) => [String(p.part), { md5: p.reported ?? p.md5, md5_hex: md5Hex(p.md5), part: p.part, ...(p.size === undefined ? {} : { size: p.size }) }]),
+  );
 }
 
 /** Extensions beyond PlaceOS that our client uses: the broker's part plan and the delegated token. */
@@ -59,9 +67,9 @@ export function wireUpload(record: UploadRecord, state: UploadState = record.sta
     authority_id: record.tenant,
     storage_id: record.storageId,
     file_name: record.fileName,
-    file_size: record.fileSize,
+    file_size: record.fileSize ?? null,
     file_mime: record.mime,
-    file_md5: record.fileMd5,
+    file_md5: record.fileMd5 ?? null,
     file_path: record.filePath ?? null,
     object_key: record.objectKey,
     public: record.public,
@@ -72,6 +80,7 @@ export function wireUpload(record: UploadRecord, state: UploadState = record.sta
     resumable: record.kind === 'chunked',
     upload_complete: state === 'complete',
     state,
+    integrity: record.integrity,
     created_at: Math.floor(record.createdAt / 1000),
     updated_at: Math.floor(record.updatedAt / 1000),
     expires_at: state === 'complete' ? null : new Date(record.expiresAt).toISOString(),

@@ -1,7 +1,7 @@
 import type { Response } from 'express';
-import type { Access } from '../../domain/access.js';
-import type { DomainContext } from '../../domain/context.js';
-import type { Validators } from '../validation.js';
+import type { Access } from '../domain/access.js';
+import type { DomainContext } from '../domain/context.js';
+import type { Validators } from './validation.js';
 
 export interface RouteDeps {
   ctx: DomainContext;

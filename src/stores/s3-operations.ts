@@ -1,0 +1,127 @@
+// What the broker does in an S3 store itself, with its own credentials:
+// initiate, list, complete, inspect, verify and abort multipart uploads.
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  HeadObjectCommand,
+  ListPartsCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { errors } from '../domain/errors.js';
+import { md5Hex } from '../domain/md5.js';
+import type { BlobStore, UploadedPart } from '../domain/ports.js';
+import { s3ObjectFailure } from './object-checks.js';
+import { isNoSuchUpload, isNotImplemented, isS3NotFound, s3Status, translateS3Error } from './s3-errors.js';
+import type { StoreTransport } from './transport.js';
+import { ascendingParts } from './xml-bodies.js';
+
+const PLAIN_ETAG = /^[0-9a-f]{32}$/i;
+
+type BrokerOperations = Pick<BlobStore, 'initiateMultipart' | 'listUploadedParts' | 'completeMultipart' | 'statObject' | 'verifyObject' | 'abort'>;
+
+export function s3Operations({ client, Bucket, transport }: { client: S3Client; Bucket: string; transport: StoreTransport }): BrokerOperations {
+  async function head(key: string): Promise<{ size: number; etag?: string } | undefined> {
+    try {
+      const answer = await client.send(new HeadObjectCommand({ Bucket, Key: key }));
+      const etag = unquote(answer.ETag);
+      return { size: answer.ContentLength ?? 0, ...(etag === undefined ? {} : { etag }) };
+    } catch (error) {
+      if (isS3NotFound(error)) return undefined;
+      throw translateS3Error(error, 'HeadObject');
+    }
+  }
+
+  function listPage(Key: string, UploadId: string, marker: string | undefined) {
+    const page = { MaxParts: transport.listPageSize, ...(marker === undefined ? {} : { PartNumberMarker: marker }) };
+    return client.send(new ListPartsCommand({ Bucket, Key, UploadId, ...page }));
+  }
+
+  return {
+    async initiateMultipart({ key, mime }) {
+      try {
+        const answer = await client.send(new CreateMultipartUploadCommand({ Bucket, Key: key, ContentType: mime }));
+        if (!answer.UploadId) throw errors.storeFailed('S3 CreateMultipartUpload answered no UploadId');
+        return { resumableId: answer.UploadId };
+      } catch (error) {
+        throw translateS3Error(error, 'CreateMultipartUpload');
+      }
+    },
+
+    async listUploadedParts({ key, resumableId }) {
+      if (resumableId === undefined || resumableId === '') return [];
+      const parts: UploadedPart[] = [];
+      let marker: string | undefined;
+      try {
+        for (;;) {
+          const page = await listPage(key, resumableId, marker);
+          for (const p of page.Parts ?? []) {
+            if (p.PartNumber === undefined) continue;
+            const etag = unquote(p.ETag);
+            parts.push({ part: p.PartNumber, size: p.Size ?? 0, ...(etag !== undefined && PLAIN_ETAG.test(etag) ? { md5Hex: etag.toLowerCase() } : {}) });
+          }
+          // S3 pages by part number; stop if a store says "truncated" without moving on.
+          const next = page.NextPartNumberMarker;
+          if (!page.IsTruncated || next === undefined || next === marker) break;
+          marker = next;
+        }
+      } catch (error) {
+        if (isNoSuchUpload(error)) return [];
+        // A store without ListParts confirms nothing: the client then re-sends every
+        // part, which is always safe (a part number's last upload wins).
+        if (isNotImplemented(error)) return [];
+        throw translateS3Error(error, 'ListParts');
+      }
+      return parts.sort((a, b) => a.part - b.part);
+    },
+
+    // The part list names each part's ETag (its hex MD5): S3 refuses the commit
+    // (InvalidPart) when a part is missing or holds other bytes.
+    async completeMultipart({ key, resumableId, parts }) {
+      if (resumableId === undefined || resumableId === '') throw errors.conflict('the multipart upload has no id yet');
+      const Parts = ascendingParts(parts).map(({ part, md5 }) => ({ PartNumber: part, ETag: `"${md5Hex(md5, `part ${part}`)}"` }));
+      try {
+        await client.send(new CompleteMultipartUploadCommand({ Bucket, Key: key, UploadId: resumableId, MultipartUpload: { Parts } }));
+      } catch (error) {
+        const status = s3Status(error);
+        // InvalidPart / InvalidPartOrder / EntityTooSmall: the parts are not what they should be.
+        if (status === 400) throw errors.verificationFailed(`the store refused to commit the parts: ${(error as Error).name}`);
+        if (isNoSuchUpload(error)) throw errors.conflict('the store no longer holds this multipart upload');
+        throw translateS3Error(error, 'CompleteMultipartUpload');
+      }
+    },
+
+    async statObject({ key }) {
+      const answer = await head(key);
+      return answer && { size: answer.size };
+    },
+
+    async verifyObject(expected) {
+      const answer = await head(expected.key);
+      if (!answer) return { ok: false, reason: 'the object is not in the store yet: send the upload (or the commit request) first' };
+      const failure = s3ObjectFailure(expected, answer);
+      return failure === undefined ? { ok: true, size: answer.size } : { ok: false, reason: failure };
+    },
+
+    // Idempotent: an unknown upload (already aborted) and a missing object are success.
+    async abort({ key, resumableId }) {
+      if (resumableId !== undefined && resumableId !== '') {
+        try {
+          await client.send(new AbortMultipartUploadCommand({ Bucket, Key: key, UploadId: resumableId }));
+        } catch (error) {
+          if (!isNoSuchUpload(error)) throw translateS3Error(error, 'AbortMultipartUpload');
+        }
+      }
+      try {
+        await client.send(new DeleteObjectCommand({ Bucket, Key: key }));
+      } catch (error) {
+        if (!isS3NotFound(error)) throw translateS3Error(error, 'DeleteObject');
+      }
+    },
+  };
+}
+
+function unquote(etag: string | undefined): string | undefined {
+  return etag?.replace(/^"(.*)"$/, '$1');
+}
