@@ -101,6 +101,33 @@ describe.each([memoryImplementation, redisImplementation, clusterImplementation]
     ]);
   });
 
+  it('keeps the MD5 in the spelling the client last reported, and only for parts it accepted', async () => {
+    const record = uploadRecord(h.clock);
+    await h.repo.create(record);
+    await h.repo.recordPartSignature(record.id, { part: 1, md5: md5(1), done: false });
+    await h.repo.recordPartSignature(record.id, { part: 2, md5: md5(2), done: false });
+    const hex = (n: number) => Buffer.from(md5(n), 'base64').toString('hex');
+    const result = await h.repo.markPartsDone(record.id, [{ part: 1, md5: md5(1), reported: hex(1) }, { part: 2, md5: md5(9), reported: hex(9) }]);
+    expect(result).toEqual({ conflicts: [2], unknown: [] });
+    expect(await h.repo.listParts(record.id)).toStrictEqual([
+      { part: 1, md5: md5(1), done: true, reported: hex(1) },
+      { part: 2, md5: md5(2), done: false },
+    ]);
+    // A later report in the other spelling replaces it; one without an MD5 leaves it.
+    await h.repo.markPartsDone(record.id, [{ part: 1, md5: md5(1), reported: md5(1) }]);
+    await h.repo.markPartsDone(record.id, [{ part: 1 }]);
+    expect((await h.repo.listParts(record.id))[0]).toStrictEqual({ part: 1, md5: md5(1), done: true, reported: md5(1) });
+  });
+
+  it('stores a record without a declared size or MD5, and indexes it for listing but not for resume', async () => {
+    const { fileSize: _size, fileMd5: _md5, ...undeclared } = uploadRecord(h.clock, { fileName: 'from-uppy.bin', integrity: 'listed-etags' });
+    await h.repo.create(undeclared);
+    expect(await h.repo.get(undeclared.id)).toStrictEqual(undeclared);
+    expect((await h.repo.list({ tenant: undeclared.tenant, owner: undeclared.owner, limit: 10, offset: 0 })).items.map((r) => r.id)).toContain(undeclared.id);
+    const learned = await h.repo.update(undeclared.id, { fileSize: 42 });
+    expect(learned).toStrictEqual({ ...undeclared, fileSize: 42 });
+  });
+
   it('answers not_found when recording parts of an upload that does not exist', async () => {
     const missing = await rejection(h.repo.recordPartSignature('uploads-unknown', { part: 1, md5: md5(1), done: false }));
     expect(missing).toBeInstanceOf(SignpostError);
