@@ -61,6 +61,7 @@ export function buildDependencies(config: Config, logger: Logger, clock: Clock =
     auth: config.auth,
     logger,
     repo: buildRepository(config, clock, logger),
+    formArrivals: new Set(),
     storages: buildStorages(config.storages, clock),
     clock,
     ids: randomIds,

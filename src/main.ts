@@ -7,7 +7,11 @@ import { createApp } from './app.js';
 import { buildDependencies, createLogger } from './compose.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { RESIDENCE_BY_TYPE } from './protocols/placeos/names.js';
+import { checkFormArrivals } from './domain/form-upload.js';
 import { demoRouter } from './http/demo-page.js';
+
+/** How often the broker looks for awaited form uploads in the store. */
+const FORM_ARRIVAL_CHECK_MS = 30_000;
 
 export interface RunningBroker {
   url: string;
@@ -36,9 +40,15 @@ export async function runBroker(config: Config, options: RunOptions = {}): Promi
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   logger.info({ url, basePath: config.basePath, storages: config.storages.map((s) => `${s.id} (${s.type})`) }, 'signpost listening');
+  // Form uploads (Uppy's POST policy) never report back: look for their objects every so often.
+  const arrivalCheck = setInterval(() => {
+    checkFormArrivals(deps).catch((err: unknown) => logger.warn({ err }, 'form upload arrival check failed'));
+  }, FORM_ARRIVAL_CHECK_MS);
+  arrivalCheck.unref();
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
+      clearInterval(arrivalCheck);
       // Stop accepting, let in-flight requests finish (they are short: no bytes pass through us).
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await deps.repo.close();

@@ -29,6 +29,11 @@ export const DEFAULT_LIMITS: Limits = {
 
 export interface DomainContext {
   repo: UploadRepository;
+  /**
+   * Form uploads this process handed out whose object has not been seen yet: their clients
+   * never report back, so checkFormArrivals (run on a timer by main.ts) looks in the store.
+   */
+  formArrivals: Set<string>;
   storages: StorageRegistry;
   clock: Clock;
   ids: IdGenerator;

@@ -1,8 +1,9 @@
 // Browser form uploads (S3 POST Object under a signed policy): the policy binds
 // the broker-chosen key, the content type and a size range, and the client
 // never reports back. The broker finds out itself: whenever the record is read
-// (status, list, finalize) and still open, it looks in the store, and an object
-// there within the policy's size range is verified by its size and complete.
+// (status, list, finalize) and still open, and on a timer until it arrives or
+// expires (checkFormArrivals), it looks in the store, and an object there
+// within the policy's size range is verified by its size and complete.
 import { requireUser, type Access } from './access.js';
 import type { DomainContext } from './context.js';
 import { errors } from './errors.js';
@@ -37,7 +38,29 @@ export async function startFormUpload(ctx: DomainContext, access: Access, input:
   const minutes = Math.min(5, ctx.limits.maxUploadExpiryMinutes);
   const form = await storage.store.presignForm({ key: record.objectKey, mime, minSize: 0, maxSize: maxFormSize(storage), expiresInSeconds: Math.max(1, Math.round(minutes * 60)) });
   await ctx.repo.create(record);
+  ctx.formArrivals.add(record.id);
   return { record, form };
+}
+
+/**
+ * Looks in the store for every form upload still awaited; forgets those that arrived,
+ * expired or vanished. A store failure leaves that upload for the next round.
+ * Returns how many arrived.
+ */
+export async function checkFormArrivals(ctx: DomainContext): Promise<number> {
+  let arrived = 0;
+  for (const id of [...ctx.formArrivals]) {
+    try {
+      const record = await ctx.repo.get(id);
+      const settled = record && (await settleFormUpload(ctx, record));
+      const state = settled && effectiveState(settled, ctx.clock.now());
+      if (state === 'complete') arrived += 1;
+      if (state !== 'pending' && state !== 'uploading') ctx.formArrivals.delete(id);
+    } catch {
+      // The store or Redis is unavailable: try again next round.
+    }
+  }
+  return arrived;
 }
 
 /** The record, complete if its form upload has arrived in the store; unchanged otherwise. */

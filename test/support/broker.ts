@@ -3,7 +3,8 @@
 import { randomBytes } from 'node:crypto';
 import pino from 'pino';
 import { inject } from 'vitest';
-import { createApp } from '../../src/app.js';
+import { createApp, type AppDeps } from '../../src/app.js';
+import { checkFormArrivals } from '../../src/domain/form-upload.js';
 import { buildStorages } from '../../src/compose.js';
 import { DEFAULT_COMPANION, type StorageConfig } from '../../src/config.js';
 import { systemClock, randomIds, type Clock } from '../../src/domain/clock.js';
@@ -63,6 +64,8 @@ export interface BrokerOptions {
 export interface TestBroker {
   app: ReturnType<typeof createApp>;
   repo: UploadRepository;
+  /** One round of the timer main.ts runs: look in the store for awaited form uploads. */
+  checkFormArrivals(): Promise<number>;
   as(user: UserName): Client;
   withHeaders(headers: Record<string, string>): Client;
 }
@@ -70,22 +73,26 @@ export interface TestBroker {
 export function buildBroker(options: BrokerOptions): TestBroker {
   const clock = options.clock ?? systemClock;
   const repo = options.repo ?? createMemoryRepository({ clock });
+  const formArrivals = new Set<string>();
   const apiKeys = Object.fromEntries(Object.values(USERS).map(({ key, ...caller }) => [key, caller]));
-  const app = createApp({
+  const deps: AppDeps = {
     basePath: '/api/engine/v2/uploads',
     companion: { ...DEFAULT_COMPANION, tokenSecret: COMPANION_TOKEN_SECRET },
     corsOrigins: options.corsOrigins ?? [],
     auth: { apiKeys },
     logger: pino({ level: process.env['TEST_LOG_LEVEL'] ?? 'silent' }),
     repo,
+    formArrivals,
     storages: buildStorages(options.storages, clock),
     clock,
     ids: randomIds,
     limits: { ...DEFAULT_LIMITS, ...options.limits },
-  });
+  };
+  const app = createApp(deps);
   return {
     app,
     repo,
+    checkFormArrivals: () => checkFormArrivals(deps),
     as: (user) => new Client(app, { 'X-API-Key': USERS[user].key }),
     withHeaders: (headers) => new Client(app, headers),
   };
