@@ -5,6 +5,7 @@ import { retryDelay, sleep, MAX_BACKOFF_MS } from './backoff.js';
 import { withChildSignal } from './control.js';
 import { describeNetworkError, isAbortError, isRetryableStatus, parseRetryAfter, UploadError } from './errors.js';
 import type { HeaderSource } from './types.js';
+import type { CreateUploadBody, NewUploadQuery } from '../../schemas/placeos/requests.js';
 import { checkCreate, checkFinish, checkPartSignature, type CreateResponse, type FinishResponse, type ProgressReport, type ResidenceResponse, type UploadStatus, type WireSignature } from './wire.js';
 
 export const DEFAULT_BASE_PATH = '/api/engine/v2/uploads';
@@ -18,15 +19,8 @@ export interface BrokerClientOptions {
   retryDelayMs?: number;
 }
 
-export interface CreateRequest {
-  file_name: string;
-  file_size: number;
-  file_id: string;
-  file_mime?: string;
-  storage_id?: string;
-  tags?: string[];
-  public?: boolean;
-}
+/** POST / body: the type derived from the schema the broker validates it with. */
+export type CreateRequest = CreateUploadBody;
 
 export class BrokerClient {
   private readonly base: string;
@@ -43,7 +37,7 @@ export class BrokerClient {
   }
 
   /** GET /new: which storage would take this file, and (our extension) its part plan. Refuses what POST / would refuse. */
-  async residence(query: { file_name: string; file_size: number; file_mime?: string; storage_id?: string }, signal?: AbortSignal): Promise<ResidenceResponse> {
+  async residence(query: NewUploadQuery, signal?: AbortSignal): Promise<ResidenceResponse> {
     const params = new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)]));
     return (await this.request('GET', `/new?${params}`, undefined, signal)) as ResidenceResponse;
   }

@@ -1,5 +1,6 @@
 // The broker's response shapes (src/http/serialise.ts) as the client reads
 // them, with just enough checking to fail clearly on a non-Signpost server.
+import type { UpdateUploadBody } from '../../schemas/placeos/requests.js';
 import { UploadError } from './errors.js';
 
 export interface WireSignature {
@@ -48,12 +49,8 @@ export interface UploadStatus {
   [field: string]: unknown;
 }
 
-/** What a PATCH reports (PlaceOS UpdateInfo). */
-export interface ProgressReport {
-  resumable_id?: string;
-  part_list?: number[];
-  part_data?: Array<{ part: number; md5: string }>;
-}
+/** What a PATCH reports (PlaceOS UpdateInfo): the type derived from the schema the broker validates it with. */
+export type ProgressReport = Pick<UpdateUploadBody, 'resumable_id' | 'part_list' | 'part_data'>;
 
 function badResponse(what: string, value: unknown): UploadError {
   return new UploadError({ code: 'bad_response', message: `the broker's ${what} answer is not what Signpost sends: ${JSON.stringify(value)?.slice(0, 200)}` });

@@ -4,6 +4,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Express } from 'express';
 import request from 'supertest';
+import type { CreateUploadBody } from '../../schemas/placeos/requests.js';
 import { expect } from 'vitest';
 
 export const BASE = '/api/engine/v2/uploads';
@@ -49,8 +50,9 @@ export class Client {
   delete(path: string) { return this.with(request(this.app).delete(`${BASE}${path}`)); }
 
   /** POST / for these bytes; expects 200. */
-  async create(bytes: Buffer, fields: Record<string, unknown> = {}) {
-    const res = await this.post('/', { file_name: 'file.bin', file_size: bytes.length, file_id: md5b64(bytes), ...fields });
+  async create(bytes: Buffer, fields: Partial<CreateUploadBody> = {}) {
+    const body: CreateUploadBody = { file_name: 'file.bin', file_size: bytes.length, file_id: md5b64(bytes), ...fields };
+    const res = await this.post('/', body);
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     return res.body as { type: string; upload_id: string; signature: WireSignature; residence: string; part_size: number; part_count: number; upload_token: string; part_list?: number[]; resumable_id: string | null };
   }
