@@ -19,10 +19,10 @@ export function sanitiseFileName(raw: string): string {
   const base = raw.split(/[\\/]/).pop() ?? '';
   const cleaned = base.normalize('NFC').replace(/[^\p{L}\p{N}_.-]/gu, '_').replace(/^\.+/, '_');
   if (cleaned.length === 0 || /^_*$/.test(cleaned) || cleaned.includes('..')) {
-    throw errors.invalidFile(`file_name ${JSON.stringify(raw)} is not a usable file name`);
+    throw errors.invalidFile(`the file name ${JSON.stringify(raw)} is not usable`);
   }
-  if (WINDOWS_DEVICE.test(cleaned)) throw errors.invalidFile(`file_name ${JSON.stringify(raw)} is a reserved device name`);
-  if (cleaned.length > MAX_NAME_LENGTH) throw errors.invalidFile(`file_name is longer than ${MAX_NAME_LENGTH} characters`);
+  if (WINDOWS_DEVICE.test(cleaned)) throw errors.invalidFile(`the file name ${JSON.stringify(raw)} is a reserved device name`);
+  if (cleaned.length > MAX_NAME_LENGTH) throw errors.invalidFile(`the file name is longer than ${MAX_NAME_LENGTH} characters`);
   return cleaned;
 }
 
@@ -58,7 +58,7 @@ export function filterRefusal(filters: FileFilters, fileName: string, mime: stri
 
 export function sizeRefusal(filters: FileFilters, fileSize: number): string | undefined {
   if (filters.maxFileSize !== undefined && fileSize > filters.maxFileSize) {
-    return `file_size ${fileSize} exceeds this storage's maximum of ${filters.maxFileSize} bytes`;
+    return `the file's size (${fileSize} bytes) exceeds this storage's maximum of ${filters.maxFileSize} bytes`;
   }
   return undefined;
 }

@@ -12,9 +12,9 @@ export interface PartPlan {
 
 /** The plan for a file of `fileSize` bytes: one PUT up to the threshold, else equal parts that fit the store's limits. */
 export function planParts(fileSize: number, limits: StoreLimits, directThreshold: number): PartPlan {
-  if (!Number.isSafeInteger(fileSize) || fileSize < 0) throw errors.badRequest('file_size must be a non-negative integer');
+  if (!Number.isSafeInteger(fileSize) || fileSize < 0) throw errors.badRequest('the file size must be a non-negative integer');
   if (fileSize > limits.maxObjectSize) {
-    throw errors.tooLarge(`file_size ${fileSize} exceeds the store's maximum object size of ${limits.maxObjectSize} bytes`);
+    throw errors.tooLarge(`the file's size (${fileSize} bytes) exceeds the store's maximum object size of ${limits.maxObjectSize} bytes`);
   }
   if (fileSize <= Math.min(directThreshold, limits.maxSingleSize)) return { kind: 'direct', partSize: fileSize, partCount: 1 };
   // Grow the part size in whole MiB until the part count fits.
@@ -22,7 +22,7 @@ export function planParts(fileSize: number, limits: StoreLimits, directThreshold
   if (Math.ceil(fileSize / partSize) > limits.maxParts) {
     partSize = Math.ceil(fileSize / limits.maxParts / MiB) * MiB;
   }
-  if (partSize > limits.maxPartSize) throw errors.tooLarge(`file_size ${fileSize} needs parts larger than the store allows`);
+  if (partSize > limits.maxPartSize) throw errors.tooLarge(`a file of ${fileSize} bytes needs parts larger than the store allows`);
   return { kind: 'chunked', partSize, partCount: Math.ceil(fileSize / partSize) };
 }
 

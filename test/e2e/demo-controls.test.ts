@@ -38,7 +38,7 @@ describe('demo page: refusals, pause/resume, cancel', () => {
     expect(exeRow.state, exeRow.text).toBe('refused');
     expect(await demo.row(exe.name).getByRole('alert').innerText()).toBe('extension .exe is not allowed (allowed: .bin, .txt) (400 invalid_file)');
     expect(bigRow.state, bigRow.text).toBe('refused');
-    expect(await demo.row(big.name).getByRole('alert').innerText()).toBe(`file_size ${2 * MiB} exceeds this storage's maximum of ${MiB} bytes (413 too_large)`);
+    expect(await demo.row(big.name).getByRole('alert').innerText()).toBe(`the file's size (${2 * MiB} bytes) exceeds this storage's maximum of ${MiB} bytes (413 too_large)`);
     expect(fineRow.state, fineRow.text).toBe('complete');
     // Refused before hashing or creating anything: the only upload is the accepted file.
     const listed = (await (await fetch(`${env.broker.url}${BASE_PATH}/?limit=50`, { headers: { 'X-API-Key': PAGE_USER.key } })).json()) as Array<{ file_name: string }>;

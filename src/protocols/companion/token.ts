@@ -38,8 +38,10 @@ export function mintToken(secret: string, claims: TokenClaims): string {
 export function readToken(secret: string, token: string, now: number): TokenClaims {
   const [payload, signature, extra] = token.split('.');
   if (payload === undefined || signature === undefined || extra !== undefined) throw errors.unauthenticated('the upload endpoint token is not valid');
-  const expected = mac(secret, payload);
-  const given = Buffer.from(signature, 'base64url');
+  // Compare the signature as written: base64url decoding skips characters it does not know,
+  // so decoding first would accept a genuine signature with junk appended.
+  const expected = Buffer.from(mac(secret, payload).toString('base64url'));
+  const given = Buffer.from(signature);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw errors.unauthenticated('the upload endpoint token is not valid');
   const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Encoded;
   if (now > claims.e) throw errors.unauthenticated('the upload endpoint token has expired; ask for a new one');
