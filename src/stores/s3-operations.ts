@@ -110,7 +110,9 @@ export function s3Operations({ client, Bucket, transport }: { client: S3Client; 
         try {
           await client.send(new AbortMultipartUploadCommand({ Bucket, Key: key, UploadId: resumableId }));
         } catch (error) {
-          if (!isNoSuchUpload(error)) throw translateS3Error(error, 'AbortMultipartUpload');
+          // AWS answers NoSuchUpload for an upload that is gone (aborted or completed); Swift
+          // answers 404 NoSuchKey for a completed one. Either way: on to the object.
+          if (!isNoSuchUpload(error) && s3Status(error) !== 404) throw translateS3Error(error, 'AbortMultipartUpload');
         }
       }
       try {

@@ -189,10 +189,9 @@ describe.each([
     else expect(await store.listUploadedParts({ key, resumableId })).toEqual([]);
   });
 
-  // KNOWN BUG on S3 (Swift): AbortMultipartUpload of a completed upload answers 404 NoSuchKey
-  // (AWS: NoSuchUpload); s3-operations.ts abort forgives only NoSuchUpload, so it throws
-  // store_failed and never deletes the object. Marked `fails` until src is fixed: then make it `it`.
-  (name === 's3' ? it.fails : it)('abort after completeMultipart deletes the object (DELETE of a finished upload), and a second abort resolves', async () => {
+  // Swift answers AbortMultipartUpload of a completed upload with 404 NoSuchKey (AWS: NoSuchUpload);
+  // abort must take both as "gone" and still delete the object.
+  it('abort after completeMultipart deletes the object (DELETE of a finished upload), and a second abort resolves', async () => {
     const key = newKey();
     const { resumableId } = await store.initiateMultipart({ key, mime: MIME });
     const bytes = testBytes(1024);
