@@ -8,6 +8,7 @@ import cors from 'cors';
 import express, { type RequestHandler, type Router } from 'express';
 import { mintTokenBody, type MintTokenBody } from '../../../schemas/companion/requests.js';
 import { requireUser } from '../../domain/access.js';
+import { errors } from '../../domain/errors.js';
 import { authenticate, type Authenticator } from '../../http/auth.js';
 import { accessOf, type RouteDeps } from '../../http/route-deps.js';
 import { abortRoute, completeRoute, createMultipartRoute, listPartsRoute, paramsRoute, signPartRoute } from './routes.js';
@@ -50,6 +51,10 @@ export function companionRouter(deps: RouteDeps, authenticator: Authenticator, c
   const router = express.Router();
   router.use(cors({ origin: corsOrigins, methods: ['GET', 'POST', 'DELETE'], allowedHeaders: ['Content-Type', 'Authorization', 'X-API-Key'], maxAge: 600 }));
   router.post('/tokens', authenticate(authenticator), mintRoute(deps, config));
+  // An endpoint without its token (`/uppy/s3/…`, `/uppy//s3/…`) is a credential problem, not an unknown route.
+  router.use((req, _res, next) => {
+    next(/^\/*s3(\/|$)/.test(req.path) ? errors.unauthenticated('the upload endpoint has no token: use the endpoint a token was minted with') : undefined);
+  });
   const s3 = express.Router({ mergeParams: true });
   s3.get('/params', paramsRoute(deps));
   s3.post('/multipart', createMultipartRoute(deps));
@@ -61,8 +66,15 @@ export function companionRouter(deps: RouteDeps, authenticator: Authenticator, c
   return router;
 }
 
-/** A request path with any endpoint token blanked, for logs: the token is a credential. */
+/**
+ * A request path with the segment after the base path blanked, for logs: there sits the
+ * endpoint token, a credential — whatever follows it, even a mistyped endpoint's `//s3`.
+ */
 export function withoutToken(basePath: string, path: string): string {
   if (!path.startsWith(`${basePath}/`)) return path;
-  return path.replace(/^([^?]*?\/)([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)(?=\/s3\/)/, '$1<token>');
+  const rest = path.slice(basePath.length + 1);
+  const end = rest.search(/[/?#]/);
+  const segment = end === -1 ? rest : rest.slice(0, end);
+  if (segment === '' || segment === 'tokens') return path;
+  return `${basePath}/<token>${end === -1 ? '' : rest.slice(end)}`;
 }
