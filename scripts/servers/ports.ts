@@ -4,6 +4,10 @@ import { createServer, connect, type Server } from 'node:net';
 
 export const LOOPBACK = '127.0.0.1';
 
+// Ports this process has handed out already: launchers started in parallel each ask for
+// ports, and the kernel may offer one that another launcher took but has not bound yet.
+const handedOut = new Set<number>();
+
 /**
  * Asks the kernel for `count` distinct free TCP ports on 127.0.0.1.
  * All listeners are held open together so the ports differ from each other,
@@ -15,7 +19,7 @@ export const LOOPBACK = '127.0.0.1';
 export async function freePorts(count: number): Promise<number[]> {
   const servers: Server[] = [];
   try {
-    for (let i = 0; i < count; i++) {
+    while (servers.length - taken(servers) < count) {
       const server = createServer();
       servers.push(server);
       await new Promise<void>((resolve, reject) => {
@@ -23,14 +27,23 @@ export async function freePorts(count: number): Promise<number[]> {
         server.listen({ host: LOOPBACK, port: 0, exclusive: true }, resolve);
       });
     }
-    return servers.map((server) => {
-      const address = server.address();
-      if (address === null || typeof address === 'string') throw new Error('no TCP address');
-      return address.port;
-    });
+    const ports = servers.map(portOf).filter((port) => !handedOut.has(port));
+    for (const port of ports) handedOut.add(port);
+    return ports;
   } finally {
     await Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
   }
+}
+
+function portOf(server: Server): number {
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('no TCP address');
+  return address.port;
+}
+
+/** How many of the held listeners sit on a port handed out before (those are skipped). */
+function taken(servers: Server[]): number {
+  return servers.filter((server) => handedOut.has(portOf(server))).length;
 }
 
 export async function freePort(): Promise<number> {
