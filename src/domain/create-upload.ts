@@ -61,6 +61,11 @@ export interface NewRecordInput {
   integrity: Integrity;
   fileSize?: number;
   fileMd5?: string;
+  sha256?: string;
+  temporary?: boolean;
+  sessionId?: string;
+  /** The upload token (a session's uploads share the session's); a new one when absent. */
+  uploadToken?: string;
   plan?: PartPlan;
   extra?: Partial<Pick<UploadRecord, 'filePath' | 'permissions' | 'public' | 'tags' | 'cacheEtag' | 'cacheModified'>>;
 }
@@ -85,12 +90,15 @@ export function newRecord(ctx: DomainContext, input: NewRecordInput): UploadReco
     state: 'pending',
     kind: input.kind,
     integrity: input.integrity,
+    temporary: input.temporary ?? false,
     partSize: input.plan?.partSize ?? 0,
     partCount: input.plan?.partCount ?? 0,
     createdAt: now,
     updatedAt: now,
     expiresAt: now + ctx.limits.uploadTtlMinutes * 60_000,
-    uploadToken: ctx.ids.uploadToken(),
+    uploadToken: input.uploadToken ?? ctx.ids.uploadToken(),
+    ...(input.sha256 === undefined ? {} : { sha256: input.sha256 }),
+    ...(input.sessionId === undefined ? {} : { sessionId: input.sessionId }),
     ...(input.fileSize === undefined ? {} : { fileSize: input.fileSize }),
     ...(input.fileMd5 === undefined ? {} : { fileMd5: input.fileMd5 }),
     ...(extra.filePath === undefined ? {} : { filePath: extra.filePath }),

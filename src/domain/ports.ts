@@ -231,6 +231,38 @@ export interface DoneReport {
   reported?: string;
 }
 
+/** Where dedupe looks for a verified blob: same storage, same tenant, same digest and size. */
+export interface BlobKey {
+  storageId: string;
+  tenant: string;
+  sha256: string;
+  size: number;
+}
+
+/** An upload session (seed 002): a set of blobs addressed by SHA-256, one token for all of them. */
+export interface UploadSession {
+  id: string;
+  owner: string;
+  tenant: string;
+  /** Stands in for the user's credentials on the session's routes and its uploads'. */
+  token: string;
+  temporary: boolean;
+  state: 'open' | 'complete';
+  createdAt: number;
+  expiresAt: number;
+  blobs: SessionBlob[];
+}
+
+export interface SessionBlob {
+  sha256: string;
+  size: number;
+  mime?: string;
+  name?: string;
+  /** The upload that brings this blob: a new one, or a completed record sharing a present object. */
+  uploadId: string;
+  alreadyPresent: boolean;
+}
+
 export interface UploadRepository {
   /** Store a new record and index it for resume (when it has a whole-file MD5) and listing. */
   create(record: UploadRecord): Promise<void>;
@@ -251,6 +283,30 @@ export interface UploadRepository {
   /** The newest upload with this resume key, if any (any state: the domain decides). */
   findByResumeKey(key: ResumeKey): Promise<string | undefined>;
   list(query: ListQuery): Promise<ListResult>;
+
+  /** Index a verified record under its blob (dedupe). */
+  indexBlob(key: BlobKey, id: string): Promise<void>;
+  /** Ids indexed under this blob, newest first; the domain checks each record again. */
+  findBlob(key: BlobKey): Promise<string[]>;
+  unindexBlob(key: BlobKey, id: string): Promise<void>;
+  /** One more record shares this object; returns how many do. */
+  retainObject(storageId: string, objectKey: string): Promise<number>;
+  /** One record fewer shares it; returns how many still do (≤ 0: nobody, delete the object). */
+  releaseObject(storageId: string, objectKey: string): Promise<number>;
+
+  createSession(session: UploadSession): Promise<void>;
+  /** The session, until retention after its expiry. */
+  getSession(id: string): Promise<UploadSession | undefined>;
+  updateSession(id: string, changes: Partial<Pick<UploadSession, 'state' | 'expiresAt'>>): Promise<UploadSession | undefined>;
+
+  /** Have the sweeper look at this upload at `at` (ms since epoch); create() schedules at expiresAt. */
+  schedule(id: string, at: number): Promise<void>;
+  unschedule(id: string): Promise<void>;
+  /** Up to `limit` upload ids due at `now`, earliest first. */
+  dueForSweep(now: number, limit: number): Promise<string[]>;
+  /** Takes the named claim for ttlMs unless another holder has it; true when taken. */
+  claim(name: string, holder: string, ttlMs: number): Promise<boolean>;
+
   /** Close connections. */
   close(): Promise<void>;
 }

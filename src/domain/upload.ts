@@ -15,6 +15,13 @@ export type StoreType = 's3' | 'azure';
  */
 export type Integrity = 'store-md5' | 'listed-etags' | 'policy-size';
 
+/**
+ * How a SHA-256 was established: 'store' — the store checked a signed x-amz-checksum-sha256
+ * of the one request that wrote the object; 'read-back' — the broker read the object back and
+ * hashed it; 'declared' — the client's word, recorded only.
+ */
+export type DigestCheck = 'store' | 'read-back' | 'declared';
+
 export interface UploadRecord {
   id: string;
   owner: string;
@@ -37,6 +44,17 @@ export interface UploadRecord {
   state: UploadState;
   kind: UploadKind;
   integrity: Integrity;
+  /** Hex SHA-256 of the whole file: as declared until complete, then as checked (see digestCheck). */
+  sha256?: string;
+  /** How the SHA-256 was established at completion; 'declared' ones are never used for dedupe. */
+  digestCheck?: DigestCheck;
+  /** A temporary upload: its object is deleted deleteAt (set when it completes). */
+  temporary: boolean;
+  deleteAt?: number;
+  /** The upload session this upload belongs to. */
+  sessionId?: string;
+  /** Bytes of the object hashed so far by a read-back verification. */
+  readBackBytes?: number;
   /** The store's multipart upload id once known; clients of stores without one may send any token here. */
   resumableId?: string;
   partSize: number;

@@ -6,6 +6,7 @@ import type { Clock } from '../domain/clock.js';
 import { errors } from '../domain/errors.js';
 import { resumeKeyOf, type PartRecord, type UploadRecord } from '../domain/upload.js';
 import { newestFirst, pageOf } from './list-query.js';
+import { createMemoryExtras } from './memory-extras.js';
 import type { ResumeKey, UploadRepository } from '../domain/ports.js';
 import { DEFAULT_RETENTION_AFTER_EXPIRY_MS, isForgotten } from './retention.js';
 
@@ -53,9 +54,14 @@ export function createMemoryRepository(options: MemoryRepositoryOptions): Upload
     }
   }
 
+  const extras = createMemoryExtras(clock, retention);
+
   return {
+    ...extras,
+
     async create(record) {
       sweep();
+      await extras.schedule(record.id, record.expiresAt);
       entries.set(record.id, { record: copyRecord(record), parts: new Map() });
       const resumeKey = resumeKeyOf(record);
       if (resumeKey) resumeIndex.set(resumeIndexKey(resumeKey), record.id);

@@ -1,12 +1,13 @@
 // Upload records and parts as Redis hash values. Hashes hold strings only, so numbers,
 // booleans and lists are spelled out here; decoding checks every field, so a damaged hash is
 // reported instead of being half-read into a record that lies about its state.
-import type { Integrity, PartRecord, Permissions, UploadKind, UploadRecord, UploadState } from '../domain/upload.js';
+import type { DigestCheck, Integrity, PartRecord, Permissions, UploadKind, UploadRecord, UploadState } from '../domain/upload.js';
 
 const STATES: readonly UploadState[] = ['pending', 'uploading', 'complete', 'aborted', 'expired'];
 const KINDS: readonly UploadKind[] = ['direct', 'chunked'];
 const PERMISSIONS: readonly Permissions[] = ['none', 'admin', 'support'];
 const INTEGRITIES: readonly Integrity[] = ['store-md5', 'listed-etags', 'policy-size'];
+const DIGEST_CHECKS: readonly DigestCheck[] = ['store', 'read-back', 'declared'];
 
 // How each field is spelled. The mapped type makes the compiler check that every record
 // field has a codec and that exactly the optional fields are 'optional' or 'optional-number'.
@@ -45,6 +46,12 @@ const FIELDS: { [K in keyof UploadRecord]-?: CodecFor<UploadRecord[K]> } = {
   state: STATES,
   kind: KINDS,
   integrity: INTEGRITIES,
+  sha256: 'optional',
+  digestCheck: 'optional',
+  temporary: 'boolean',
+  deleteAt: 'optional-number',
+  sessionId: 'optional',
+  readBackBytes: 'optional-number',
   resumableId: 'optional',
   partSize: 'number',
   partCount: 'number',

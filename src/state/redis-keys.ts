@@ -13,6 +13,8 @@ export interface RedisKeys {
   resume(key: ResumeKey): string;
   /** Sorted set of the owner's upload ids, scored by createdAt. */
   owner(tenant: string, owner: string): string;
+  /** Sorted set of upload ids, scored by when the sweeper should look at them. */
+  sweep(): string;
 }
 
 export function redisKeys(prefix: string): RedisKeys {
@@ -21,6 +23,7 @@ export function redisKeys(prefix: string): RedisKeys {
     parts: (id) => `${prefix}:{${id}}:parts`,
     resume: (key) => `${prefix}:resume:${digest([key.tenant, key.owner, key.fileName, key.fileSize, key.fileMd5])}`,
     owner: (tenant, owner) => `${prefix}:owner:${digest([tenant, owner])}`,
+    sweep: () => `${prefix}:sweep`,
   };
 }
 

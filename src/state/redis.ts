@@ -8,6 +8,7 @@ import { errors, SignpostError } from '../domain/errors.js';
 import { resumeKeyOf, type UploadRecord } from '../domain/upload.js';
 import { pageOf } from './list-query.js';
 import { decodeParts, decodeRecord, encodePart, encodeRecordFields } from './record-codec.js';
+import { createRedisExtras } from './redis-extras.js';
 import { redisKeys } from './redis-keys.js';
 import {
   createScript,
@@ -49,6 +50,8 @@ export function createRedisRepository(options: RedisRepositoryOptions): UploadRe
   }
 
   return {
+    ...createRedisExtras(redis, options.keyPrefix ?? 'upl', clock, retention, guarded),
+
     create: (record) =>
       guarded('create', async () => {
         const fields = Object.entries(encodeRecordFields(record)).flat();
@@ -59,6 +62,7 @@ export function createRedisRepository(options: RedisRepositoryOptions): UploadRe
         const resumeKey = resumeKeyOf(record);
         await Promise.all([
           resumeKey && redis.set(keys.resume(resumeKey), record.id, 'PXAT', record.expiresAt + retention),
+          redis.zadd(keys.sweep(), record.expiresAt, record.id),
           redis.zadd(keys.owner(record.tenant, record.owner), record.createdAt, record.id),
         ]);
       }),
@@ -219,7 +223,7 @@ export function connectRedisCluster(urls: string[], options: { onError?: (error:
 
 // Redis failures of any kind leave the state store unusable for this request: callers see
 // a SignpostError (503 with Retry-After), never an ioredis error; the original is the cause.
-async function guarded<T>(operation: string, run: () => Promise<T>): Promise<T> {
+export async function guarded<T>(operation: string, run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (error) {

@@ -80,6 +80,7 @@ export function uploadRecord(clock: TestClock, overrides: Partial<ResumableRecor
     state: 'pending',
     kind: 'chunked',
     integrity: 'store-md5',
+    temporary: false,
     partSize: 5 * 1024 * 1024,
     partCount: 3,
     createdAt: clock.now(),

@@ -16,7 +16,7 @@ const record: UploadRecord = {
   public: true,
   tags: ['a', 'b,c', ''],
   state: 'uploading',
-  kind: 'chunked', integrity: 'store-md5',
+  kind: 'chunked', integrity: 'store-md5', temporary: false,
   partSize: 5_242_880,
   partCount: 1024,
   createdAt: 1_763_700_000_000,

@@ -4,7 +4,7 @@ import type { UploadRecord, UploadState } from '../../src/domain/upload.js';
 
 const record = (state: UploadState, expiresAt = 1_000): UploadRecord => ({
   id: 'uploads-x', owner: 'u', tenant: 't', storageId: 's', objectKey: 't/k', fileName: 'f', fileSize: 1, mime: 'a/b',
-  fileMd5: 'x', permissions: 'none', public: false, tags: [], state, kind: 'chunked', integrity: 'store-md5', partSize: 1, partCount: 1,
+  fileMd5: 'x', permissions: 'none', public: false, tags: [], state, kind: 'chunked', integrity: 'store-md5', temporary: false, partSize: 1, partCount: 1,
   createdAt: 0, updatedAt: 0, expiresAt, uploadToken: 'tok',
 });
 
