@@ -5,8 +5,8 @@
 import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { startAzurite, type AzuriteServer } from './servers/azurite.js';
 import { startS3rver, type S3rverServer } from './servers/s3rver.js';
-import { ConfigError, loadConfig, parseConfig } from '../src/config.js';
-import { closeOnSignals, runBroker } from '../src/main.js';
+import { loadConfig, parseConfig } from '../src/config.js';
+import { assertCanListen, closeOnSignals, exitOnStartFailure, runBroker } from '../src/main.js';
 
 // The AWS SDK warns on every start that releases after January 2027 need Node 22;
 // a newcomer's first screen should be the broker's banner (README notes the pin).
@@ -38,6 +38,8 @@ function embeddedConfig(s3: S3rverServer, azurite: AzuriteServer) {
 
 async function startEmbedded(): Promise<void> {
   const { serverEnv } = loadConfig(process.env);
+  // A busy port fails now, not after the stores have taken seconds to start.
+  await assertCanListen(serverEnv.host, serverEnv.port);
   console.error('signpost: no SIGNPOST_CONFIG — starting embedded object stores on loopback (s3rver, Azurite)…');
   const [s3, azurite] = await Promise.all([startS3rver({ buckets: [BUCKET] }), startAzurite()]);
   const stopStores = async () => {
@@ -71,7 +73,4 @@ async function start(): Promise<void> {
   closeOnSignals(await runBroker(config));
 }
 
-start().catch((err: unknown) => {
-  console.error(err instanceof ConfigError ? `signpost: ${err.message}` : err);
-  process.exit(1);
-});
+start().catch(exitOnStartFailure);

@@ -1,7 +1,8 @@
 // The production entry: read config, build dependencies, listen, shut down
 // gracefully. `npm start` without SIGNPOST_CONFIG goes through scripts/start.ts,
 // which starts embedded stores first and then calls runBroker.
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
+import { createServer as createNetServer, type Server as NetServer } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { createApp } from './app.js';
 import { buildDependencies, createLogger } from './compose.js';
@@ -32,10 +33,13 @@ export async function runBroker(config: Config, options: RunOptions = {}): Promi
   const demo = config.demoPage ? [demoRouter(config.basePath, { storages, ...(options.devApiKey === undefined ? {} : { devApiKey: options.devApiKey }) })] : [];
   const app = createApp({ ...deps, extraRouters: demo });
   if (config.trustProxy) app.set('trust proxy', true);
-  const server = await new Promise<Server>((resolve, reject) => {
-    const listening = app.listen(config.port, config.host, () => resolve(listening));
-    listening.once('error', reject);
-  });
+  let server: Server;
+  try {
+    server = await listen(createServer(app), config.host, config.port);
+  } catch (err) {
+    await deps.repo.close().catch(() => undefined);
+    throw err;
+  }
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
@@ -58,9 +62,65 @@ export async function runBroker(config: Config, options: RunOptions = {}): Promi
   return { url, server, close };
 }
 
-/** Stop cleanly on SIGINT/SIGTERM, running `cleanup` after the broker closes. */
+/** The broker could not listen (port busy, no permission, no such address): a sentence for the operator, no stack. */
+export class ListenError extends Error {
+  override name = 'ListenError';
+}
+
+function listenFailure(err: NodeJS.ErrnoException, host: string, port: number): Error {
+  switch (err.code) {
+    case 'EADDRINUSE':
+      return new ListenError(`port ${port} on ${host} is already in use (another Signpost, or another server): stop it or set PORT to a free port`);
+    case 'EACCES':
+      return new ListenError(`no permission to listen on port ${port} on ${host} (ports below 1024 need privileges): set PORT to a port from 1024 up`);
+    case 'EADDRNOTAVAIL':
+      return new ListenError(`HOST ${host} is not an address of this machine: set HOST to one of its addresses (0.0.0.0 for all)`);
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new ListenError(`HOST ${host} does not resolve to an address: set HOST to an address or a known name`);
+    default:
+      return err;
+  }
+}
+
+/**
+ * Listen, or reject with a ListenError. Not express's app.listen: express 5 hands a listen
+ * error to its callback, so a busy port looked like success and the broker never bound.
+ */
+export function listen<T extends NetServer>(server: T, host: string, port: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const failed = (err: NodeJS.ErrnoException) => reject(listenFailure(err, host, port));
+    server.once('error', failed);
+    server.listen(port, host, () => {
+      server.off('error', failed);
+      resolve(server);
+    });
+  });
+}
+
+/** Fails as runBroker would if the port cannot be bound now; the embedded launcher asks before starting its stores. */
+export async function assertCanListen(host: string, port: number): Promise<void> {
+  const probe = await listen(createNetServer(), host, port);
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+}
+
+/** The last words of an entry point that could not start: one line for what the operator can fix, the stack for the rest. */
+export function exitOnStartFailure(err: unknown): never {
+  console.error(err instanceof ConfigError || err instanceof ListenError ? `signpost: ${err.message}` : err);
+  process.exit(1);
+}
+
+/**
+ * Stop cleanly on SIGINT/SIGTERM, running `cleanup` (the embedded stores) after the broker
+ * closes. A second signal while stopping is ignored, not fatal: Ctrl-C reaches the broker
+ * twice under `npm start` (from the terminal, and forwarded by npm), and dying on the second
+ * would leave the stores' temporary folders behind.
+ */
 export function closeOnSignals(broker: RunningBroker, cleanup: () => Promise<void> = async () => {}): void {
-  const stop = (signal: string) => {
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
     console.error(`\n${signal}: shutting down`);
     void broker.close().then(cleanup).then(
       () => process.exit(0),
@@ -70,8 +130,8 @@ export function closeOnSignals(broker: RunningBroker, cleanup: () => Promise<voi
       },
     );
   };
-  process.once('SIGINT', () => stop('SIGINT'));
-  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
 }
 
 async function main(): Promise<void> {
@@ -81,8 +141,5 @@ async function main(): Promise<void> {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  main().catch((err: unknown) => {
-    console.error(err instanceof ConfigError ? `signpost: ${err.message}` : err);
-    process.exit(1);
-  });
+  main().catch(exitOnStartFailure);
 }
