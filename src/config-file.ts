@@ -58,3 +58,126 @@ export interface RawConfig {
     max_list_limit?: number;
   };
 }
+
+/**
+ * The config file's text as a value, or a ConfigError-worthy sentence saying where the JSON
+ * breaks (line and column) and what was expected there. JSON.parse's own message is never
+ * passed on: for some errors V8 quotes the surrounding text, which may hold a secret.
+ */
+export function parseConfigText(text: string): { value: unknown } | { error: string } {
+  // Editors on Windows may start the file with a byte-order mark; it is not JSON's business.
+  const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
+  try {
+    return { value: JSON.parse(body) as unknown };
+  } catch {
+    const found = locateJsonError(body);
+    if (found === undefined) return { error: 'not valid JSON' };
+    const before = body.slice(0, found.offset);
+    const line = before.split('\n').length;
+    const column = found.offset - before.lastIndexOf('\n');
+    const what = found.offset >= body.length ? 'the end of the file' : JSON.stringify(body[found.offset]);
+    return { error: `not valid JSON at line ${line}, column ${column}: ${found.problem} (found ${what})` };
+  }
+}
+
+interface JsonSyntaxError {
+  offset: number;
+  problem: string;
+}
+
+class JsonStop extends Error {
+  constructor(readonly found: JsonSyntaxError) {
+    super(found.problem);
+  }
+}
+
+/** Where the first syntax error of `text` is (RFC 8259), by a recursive descent that only checks. */
+export function locateJsonError(text: string): JsonSyntaxError | undefined {
+  let at = 0;
+  const fail = (problem: string, offset = at): never => {
+    throw new JsonStop({ offset, problem });
+  };
+  const space = () => {
+    while (at < text.length && ' \t\n\r'.includes(text[at] as string)) at++;
+  };
+  const literal = (word: string) => {
+    if (text.startsWith(word, at)) at += word.length;
+    else fail('expected a value (a string, number, object, array, true, false or null)');
+  };
+  const string = () => {
+    const start = at++;
+    for (;;) {
+      if (at >= text.length) fail('a string that starts here is never closed', start);
+      const c = text.charCodeAt(at);
+      if (c === 0x22) break;
+      if (c < 0x20) fail('a control character inside a string (a line break must be written \\n)');
+      if (c === 0x5c) {
+        const next = text[at + 1] ?? '';
+        if (next === 'u' && /^[0-9A-Fa-f]{4}$/.test(text.slice(at + 2, at + 6))) at += 6;
+        else if (next !== '' && '"\\/bfnrt'.includes(next)) at += 2;
+        else fail('an invalid escape in a string');
+      } else at++;
+    }
+    at++;
+  };
+  const number = () => {
+    const match = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+    match.lastIndex = at;
+    if (!match.test(text)) fail('an invalid number');
+    at = match.lastIndex;
+  };
+  const value = (depth: number): void => {
+    if (depth > 512) fail('nested too deeply');
+    space();
+    const c = text[at];
+    if (c === '{') return members('}', () => {
+      if (text[at] !== '"') fail(text[at] === '}' ? 'a comma before "}" (JSON allows no trailing comma)' : 'expected a field name in double quotes');
+      string();
+      space();
+      if (text[at] !== ':') fail('expected ":" after the field name');
+      at++;
+      value(depth + 1);
+    });
+    if (c === '[') return members(']', () => {
+      if (text[at] === ']') fail('a comma before "]" (JSON allows no trailing comma)');
+      value(depth + 1);
+    });
+    if (c === '"') return string();
+    if (c === '-' || (c !== undefined && c >= '0' && c <= '9')) return number();
+    if (c === 't') return literal('true');
+    if (c === 'f') return literal('false');
+    if (c === 'n') return literal('null');
+    return fail('expected a value (a string, number, object, array, true, false or null)');
+  };
+  const members = (close: string, member: () => void) => {
+    at++;
+    space();
+    if (text[at] === close) {
+      at++;
+      return;
+    }
+    for (;;) {
+      space();
+      member();
+      space();
+      if (text[at] === ',') {
+        at++;
+        continue;
+      }
+      if (text[at] === close) {
+        at++;
+        return;
+      }
+      fail(`expected "," or "${close}"`);
+    }
+  };
+  try {
+    value(0);
+    space();
+    if (at < text.length) fail('more text after the end of the JSON value');
+    return undefined;
+  } catch (err) {
+    if (err instanceof JsonStop) return err.found;
+    throw err;
+  }
+}

@@ -11,8 +11,8 @@ import { DEFAULT_LIMITS, type Limits } from './domain/context.js';
 import type { FileFilters } from './domain/file-policy.js';
 import type { Caller, StoreType } from './domain/upload.js';
 import type { AzureStoreOptions, S3StoreOptions } from './stores/options.js';
-import { describeAjvErrors } from './schema-messages.js';
-import type { RawConfig } from './config-file.js';
+import { describeConfigErrors } from './schema-messages.js';
+import { parseConfigText, type RawConfig } from './config-file.js';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -158,8 +158,9 @@ function fileSecret(value: string | undefined, file: string | undefined, field: 
   }
 }
 
-function required(value: string | undefined, field: string): string {
-  if (value === undefined || value === '') throw new ConfigError(`${field} (or ${field}_file) is required`);
+/** `secret`: the field may also come from a file (`<field>_file`), and the message says so. */
+function required(value: string | undefined, field: string, secret = false): string {
+  if (value === undefined || value === '') throw new ConfigError(`${field}${secret ? ` (or ${field}_file)` : ''} is required`);
   return value;
 }
 
@@ -177,7 +178,7 @@ function toStorage(raw: RawConfig['storages'][number], index: number, read: Read
       region: raw.region ?? 'us-east-1',
       forcePathStyle: raw.force_path_style ?? false,
       accessKeyId: required(raw.access_key_id, `${where}.access_key_id`),
-      secretAccessKey: required(fileSecret(raw.secret_access_key, raw.secret_access_key_file, `${where}.secret_access_key`, read), `${where}.secret_access_key`),
+      secretAccessKey: required(fileSecret(raw.secret_access_key, raw.secret_access_key_file, `${where}.secret_access_key`, read), `${where}.secret_access_key`, true),
       signContentLength: raw.sign_content_length ?? true,
       ...(raw.endpoint === undefined ? {} : { endpoint: raw.endpoint }),
     };
@@ -186,7 +187,7 @@ function toStorage(raw: RawConfig['storages'][number], index: number, read: Read
   const azure: AzureStoreOptions = {
     container: required(raw.container, `${where}.container`),
     account: required(raw.account, `${where}.account`),
-    accountKey: required(fileSecret(raw.account_key, raw.account_key_file, `${where}.account_key`, read), `${where}.account_key`),
+    accountKey: required(fileSecret(raw.account_key, raw.account_key_file, `${where}.account_key`, read), `${where}.account_key`, true),
     ...(raw.endpoint === undefined ? {} : { endpoint: raw.endpoint }),
   };
   return { ...base, azure };
@@ -218,17 +219,19 @@ function toAuth(raw: RawConfig['auth'], serverEnv: ServerEnv, read: ReadFile): A
 
 /** Validate a parsed config object (from the file, or built by the embedded launcher). */
 export function parseConfig(raw: unknown, serverEnv: ServerEnv, source = 'config', read: ReadFile = readText): Config {
-  const validate = new Ajv({ allErrors: false, strict: false, useDefaults: false }).compile(configSchema);
-  if (!validate(raw)) throw new ConfigError(`${source}: ${describeAjvErrors('config', validate.errors)}`);
+  // verbose: the messages need the schema around an error (known fields) and the value.
+  const validate = new Ajv({ allErrors: false, strict: false, useDefaults: false, verbose: true }).compile(configSchema);
+  if (!validate(raw)) throw new ConfigError(`${source}: ${describeConfigErrors(validate.errors, raw)}`);
   const config = raw as RawConfig;
-  const ids = new Set<string>();
-  for (const storage of config.storages) {
-    if (ids.has(storage.id)) throw new ConfigError(`${source}: config.storages has two storages with id ${storage.id}`);
-    ids.add(storage.id);
-  }
-  if (config.storages.filter((s) => s.default).length > 1) throw new ConfigError(`${source}: only one storage may have "default": true`);
+  config.storages.forEach((storage, index) => {
+    const first = config.storages.findIndex((s) => s.id === storage.id);
+    if (first !== index) throw new ConfigError(`${source}: storages[${index}].id ${JSON.stringify(storage.id)} is already the id of storages[${first}]; ids must differ`);
+  });
+  const defaults = config.storages.flatMap((s, index) => (s.default ? [`storages[${index}]`] : []));
+  if (defaults.length > 1) throw new ConfigError(`${source}: ${defaults.join(', ')} ${defaults.length === 2 ? 'both' : 'all'} have "default": true; only one storage may`);
   const rawLimits = config.limits ?? {};
   const limits: Limits = {
+    ...DEFAULT_LIMITS,
     directUploadThreshold: rawLimits.direct_upload_threshold ?? DEFAULT_LIMITS.directUploadThreshold,
     partUrlExpirySeconds: rawLimits.part_url_expiry_seconds ?? DEFAULT_LIMITS.partUrlExpirySeconds,
     maxUploadExpiryMinutes: rawLimits.max_upload_expiry_minutes ?? DEFAULT_LIMITS.maxUploadExpiryMinutes,
@@ -262,11 +265,14 @@ export function parseConfig(raw: unknown, serverEnv: ServerEnv, source = 'config
 export function loadConfig(env: Env, read: ReadFile = readText): { serverEnv: ServerEnv; config?: Config } {
   const serverEnv = loadServerEnv(env, read);
   if (serverEnv.configPath === undefined) return { serverEnv };
-  let raw: unknown;
+  const source = `SIGNPOST_CONFIG=${serverEnv.configPath}`;
+  let text: string;
   try {
-    raw = JSON.parse(read(serverEnv.configPath));
+    text = read(serverEnv.configPath);
   } catch (err) {
-    throw new ConfigError(`SIGNPOST_CONFIG=${serverEnv.configPath}: ${(err as Error).message}`);
+    throw new ConfigError(`${source}: cannot read the file: ${(err as Error).message}`);
   }
-  return { serverEnv, config: parseConfig(raw, serverEnv, `SIGNPOST_CONFIG=${serverEnv.configPath}`, read) };
+  const parsed = parseConfigText(text);
+  if ('error' in parsed) throw new ConfigError(`${source}: ${parsed.error}`);
+  return { serverEnv, config: parseConfig(parsed.value, serverEnv, source, read) };
 }

@@ -28,10 +28,10 @@ describe('parseConfig', () => {
 
   it('names the field that is wrong', () => {
     expect(configError(() => parseConfig({ storages: [{ ...s3, bucket: undefined }], auth }, serverEnv))).toMatch(/bucket/);
-    expect(configError(() => parseConfig({ storages: [{ ...s3, type: 'gcs' }], auth }, serverEnv))).toMatch(/storages\.0\.type/);
+    expect(configError(() => parseConfig({ storages: [{ ...s3, type: 'gcs' }], auth }, serverEnv))).toMatch(/storages\[0\]\.type/);
     expect(configError(() => parseConfig({ storages: [], auth }, serverEnv))).toMatch(/storages/);
     expect(configError(() => parseConfig({ storages: [s3], auth, limits: { part_url_expiry_seconds: 0 } }, serverEnv))).toMatch(/part_url_expiry_seconds/);
-    expect(configError(() => parseConfig({ storages: [s3, { ...s3 }], auth }, serverEnv))).toMatch(/two storages with id main/);
+    expect(configError(() => parseConfig({ storages: [s3, { ...s3 }], auth }, serverEnv))).toMatch(/storages\[1\]\.id "main" is already the id of storages\[0\]/);
     expect(configError(() => parseConfig({ storages: [s3], auth: {} }, serverEnv))).toMatch(/auth/);
     expect(configError(() => parseConfig({ storages: [{ ...s3, secret_access_key: undefined }], auth }, serverEnv))).toMatch(/storages\[0\]\.secret_access_key/);
   });
