@@ -15,6 +15,10 @@ export interface Limits {
   /** An unfinished upload expires this long after its last activity. */
   uploadTtlMinutes: number;
   maxListLimit: number;
+  /** A temporary upload's object is deleted this long after it completes. */
+  temporaryTtlMinutes: number;
+  /** Objects read back and hashed at once (each streams; none is buffered whole). */
+  readBackConcurrency: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -25,6 +29,8 @@ export const DEFAULT_LIMITS: Limits = {
   maxReadLinkMinutes: 1440,
   uploadTtlMinutes: 1440,
   maxListLimit: 1000,
+  temporaryTtlMinutes: 1440,
+  readBackConcurrency: 2,
 };
 
 export interface DomainContext {

@@ -71,6 +71,5 @@ export async function settleFormUpload(ctx: DomainContext, record: UploadRecord)
   const storage = ctx.storages.byId(record.storageId);
   const stored = await storage.store.statObject({ key: record.objectKey });
   if (!stored || stored.size > maxFormSize(storage)) return record;
-  const sized = (await ctx.repo.update(record.id, { fileSize: stored.size })) ?? record;
-  return markComplete(ctx, sized);
+  return markComplete(ctx, record, { fileSize: stored.size });
 }

@@ -59,6 +59,8 @@ export interface StoreCapabilities {
   copiesParts: boolean;
   /** The store accepts browser form uploads under a signed policy (S3 POST Object). */
   formUploads: boolean;
+  /** The store refuses a request whose body differs from a signed x-amz-checksum-sha256 (AWS S3; Swift ignores it). */
+  checksSha256: boolean;
 }
 
 export interface PartDigest {
@@ -70,7 +72,9 @@ export interface PartDigest {
 export interface PresignDirectInput {
   key: string;
   /** Base64 MD5 of the whole file; the store rejects other bytes. */
-  md5: string;
+  md5?: string;
+  /** Base64 SHA-256 of the whole file, bound where the store checks it (capabilities.checksSha256). */
+  sha256?: string;
   size: number;
   mime: string;
   expiresInSeconds: number;
@@ -89,6 +93,8 @@ export interface PresignPartInput {
   part: number;
   /** Base64 MD5 bound into the request; absent for clients that send no headers (the URL then binds nothing but the part). */
   md5?: string;
+  /** Base64 SHA-256 of the part, bound where the store checks it (capabilities.checksSha256). */
+  sha256?: string;
   /** Bound as Content-Length where the store can (capabilities.bindsPartLength). */
   size?: number;
   expiresInSeconds: number;
@@ -184,6 +190,14 @@ export interface BlobStore {
   verifyObject(expected: ExpectedObject): Promise<Verdict>;
   /** Aborts an unfinished multipart upload and deletes the object. Idempotent. */
   abort(input: { key: string; resumableId?: string }): Promise<void>;
+  /** The object's bytes, streamed (read-back verification); never buffered whole. */
+  readObject(input: { key: string }): Promise<AsyncIterable<Uint8Array>>;
+  /**
+   * Makes a verified object unchangeable by any request signed before: S3 aborts every
+   * multipart upload of the key still open (one could be committed over it); Azure takes a
+   * lease (a part or commit SAS could still Put Blob over it). Idempotent.
+   */
+  sealObject(input: { key: string }): Promise<void>;
 }
 
 // ───────────────────────────── upload records ─────────────────────────────

@@ -15,6 +15,7 @@ import {
   StorageSharedKeyCredential,
   type BlockBlobClient,
 } from '@azure/storage-blob';
+import { createHash } from 'node:crypto';
 import { systemClock } from '../domain/clock.js';
 import { errors } from '../domain/errors.js';
 import type { BlobStore, StoreCapabilities, UploadedPart } from '../domain/ports.js';
@@ -43,6 +44,7 @@ const CAPABILITIES: StoreCapabilities = {
   listsPartMd5: false,
   copiesParts: true,
   formUploads: false,
+  checksSha256: false,
 };
 
 interface SasOverrides {
@@ -106,6 +108,17 @@ export function createAzureStore(options: AzureStoreOptions, runtime: StoreRunti
     }
   }
 
+  async function download(key: string): Promise<AsyncIterable<Uint8Array>> {
+    try {
+      const answer = await blob(key).download(0, undefined, { abortSignal: AbortSignal.timeout(transport.readTimeoutMs) });
+      if (!answer.readableStreamBody) throw errors.storeFailed('Azure Get Blob answered no body');
+      return answer.readableStreamBody as unknown as AsyncIterable<Uint8Array>;
+    } catch (error) {
+      if (isAzureNotFound(error)) throw errors.conflict('the object is not in the store');
+      throw translateAzureError(error, 'Get Blob');
+    }
+  }
+
   async function properties(key: string) {
     try {
       return await blob(key).getProperties({ abortSignal: AbortSignal.timeout(transport.requestTimeoutMs) });
@@ -124,7 +137,9 @@ export function createAzureStore(options: AzureStoreOptions, runtime: StoreRunti
       // Create only ('c'): the URL can write the blob once, never overwrite it after
       // finalize has verified it (a 'w' SAS would, for as long as it lives).
       const url = sasUrl(key, 'c', expiresInSeconds);
-      return { verb: 'PUT', url, headers: { 'x-ms-blob-type': 'BlockBlob', 'Content-MD5': md5, 'Content-Type': mime } };
+      const headers: Record<string, string> = { 'x-ms-blob-type': 'BlockBlob', 'Content-Type': mime };
+      if (md5 !== undefined) headers['Content-MD5'] = md5;
+      return { verb: 'PUT', url, headers };
     },
 
     // Nothing to initialise: blocks are staged against the blob name (PlaceOS sends these headers back unchanged).
@@ -179,7 +194,14 @@ export function createAzureStore(options: AzureStoreOptions, runtime: StoreRunti
       const contentMd5 = found.contentMD5 === undefined ? undefined : Buffer.from(found.contentMD5).toString('base64');
       const size = found.contentLength ?? 0;
       const failure = azureObjectFailure(expected, { size, committedParts, ...(contentMd5 === undefined ? {} : { contentMd5 }) });
-      return failure === undefined ? { ok: true, size } : { ok: false, reason: failure };
+      if (failure !== undefined) return { ok: false, reason: failure };
+      // A block's MD5 is checked only when the client sent it: the ids and sizes above prove
+      // the shape, not the bytes. Where the whole file's MD5 is known, read the blob back.
+      if (expected.kind === 'chunked' && expected.fileMd5 !== undefined) {
+        const actual = await md5Of(await download(expected.key));
+        if (actual !== expected.fileMd5) return { ok: false, reason: `the committed blob's bytes have MD5 ${actual}, not the file's ${expected.fileMd5}` };
+      }
+      return { ok: true, size };
     },
 
     // Nothing to start: blocks are staged against the blob name.
@@ -205,10 +227,26 @@ export function createAzureStore(options: AzureStoreOptions, runtime: StoreRunti
       throw errors.badRequest('this storage takes no form uploads (Azure has no POST policy)');
     },
 
+    readObject: ({ key }) => download(key),
+
+    // A lease makes every write without its id fail (412): part and commit SAS URLs still
+    // alive can no longer Put Blob or Put Block List over the verified blob. Infinite;
+    // abort breaks it. Already leased (by this broker) is sealed.
+    async sealObject({ key }) {
+      try {
+        await blob(key).getBlobLeaseClient().acquireLease(-1, { abortSignal: AbortSignal.timeout(transport.requestTimeoutMs) });
+      } catch (error) {
+        if ((error as { code?: unknown }).code === 'LeaseAlreadyPresent') return;
+        throw translateAzureError(error, 'Lease Blob');
+      }
+    },
+
     // Delete Blob also drops uncommitted blocks. A blob that has only
     // uncommitted blocks is not a blob to Azure's Delete (404), so then commit
     // an empty block list, which discards them, and delete that empty blob.
     async abort({ key }) {
+      // A sealed blob is leased: break the lease (at once) so it can be deleted.
+      await blob(key).getBlobLeaseClient().breakLease(0).catch(() => undefined);
       const deleted = await call('Delete Blob', (abortSignal) => blob(key).deleteIfExists({ deleteSnapshots: 'include', abortSignal }));
       if (deleted.succeeded) return;
       const staged = await blockList(key, 'uncommitted');
@@ -217,4 +255,10 @@ export function createAzureStore(options: AzureStoreOptions, runtime: StoreRunti
       await call('Delete Blob', (abortSignal) => blob(key).deleteIfExists({ deleteSnapshots: 'include', abortSignal }));
     },
   };
+}
+
+async function md5Of(bytes: AsyncIterable<Uint8Array>): Promise<string> {
+  const hash = createHash('md5');
+  for await (const chunk of bytes) hash.update(chunk);
+  return hash.digest('base64');
 }

@@ -5,7 +5,9 @@ import {
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
+  GetObjectCommand,
   HeadObjectCommand,
+  ListMultipartUploadsCommand,
   ListPartsCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
@@ -19,7 +21,7 @@ import { ascendingParts } from './xml-bodies.js';
 
 const PLAIN_ETAG = /^[0-9a-f]{32}$/i;
 
-type BrokerOperations = Pick<BlobStore, 'initiateMultipart' | 'listUploadedParts' | 'completeMultipart' | 'statObject' | 'verifyObject' | 'abort'>;
+type BrokerOperations = Pick<BlobStore, 'initiateMultipart' | 'listUploadedParts' | 'completeMultipart' | 'statObject' | 'verifyObject' | 'abort' | 'readObject' | 'sealObject'>;
 
 export function s3Operations({ client, Bucket, transport }: { client: S3Client; Bucket: string; transport: StoreTransport }): BrokerOperations {
   async function head(key: string): Promise<{ size: number; etag?: string } | undefined> {
@@ -102,6 +104,43 @@ export function s3Operations({ client, Bucket, transport }: { client: S3Client; 
       if (!answer) return { ok: false, reason: 'the object is not in the store yet: send the upload (or the commit request) first' };
       const failure = s3ObjectFailure(expected, answer);
       return failure === undefined ? { ok: true, size: answer.size } : { ok: false, reason: failure };
+    },
+
+    async readObject({ key }) {
+      try {
+        const answer = await client.send(new GetObjectCommand({ Bucket, Key: key }));
+        if (!answer.Body) throw errors.storeFailed('S3 GetObject answered no body');
+        return answer.Body as AsyncIterable<Uint8Array>;
+      } catch (error) {
+        if (isS3NotFound(error)) throw errors.conflict('the object is not in the store');
+        throw translateS3Error(error, 'GetObject');
+      }
+    },
+
+    // Any multipart upload of this key still open could be committed over the verified
+    // object with part and commit URLs signed for it: abort them all (the one that made the
+    // object is complete and gone already).
+    async sealObject({ key }) {
+      let keyMarker: string | undefined;
+      let uploadIdMarker: string | undefined;
+      try {
+        for (;;) {
+          const page = await client.send(new ListMultipartUploadsCommand({ Bucket, Prefix: key, ...(keyMarker === undefined ? {} : { KeyMarker: keyMarker }), ...(uploadIdMarker === undefined ? {} : { UploadIdMarker: uploadIdMarker }) }));
+          for (const upload of page.Uploads ?? []) {
+            if (upload.Key !== key || upload.UploadId === undefined) continue;
+            await client.send(new AbortMultipartUploadCommand({ Bucket, Key: key, UploadId: upload.UploadId })).catch((error: unknown) => {
+              if (!isNoSuchUpload(error) && s3Status(error) !== 404) throw error;
+            });
+          }
+          if (!page.IsTruncated || (page.NextKeyMarker === keyMarker && page.NextUploadIdMarker === uploadIdMarker)) break;
+          keyMarker = page.NextKeyMarker;
+          uploadIdMarker = page.NextUploadIdMarker;
+        }
+      } catch (error) {
+        // A store without multipart listing has nothing this broker could abort.
+        if (isNotImplemented(error)) return;
+        throw translateS3Error(error, 'seal (ListMultipartUploads/AbortMultipartUpload)');
+      }
     },
 
     // Idempotent: an unknown upload (already aborted) and a missing object are success.

@@ -35,6 +35,9 @@ import { completeMultipartUploadXml } from './xml-bodies.js';
 const SIGN_MD5_LENGTH_TYPE: ReadonlySet<string> = new Set(['content-md5', 'content-length', 'content-type']);
 const SIGN_MD5_LENGTH: ReadonlySet<string> = new Set(['content-md5', 'content-length']);
 const SIGN_DEFAULTS: ReadonlySet<string> = new Set();
+// x-amz-* headers are hoisted into the query by default; a checksum must stay a header the
+// client sends (the store checks the body against the header), signed.
+const CHECKSUM_HEADER = 'x-amz-checksum-sha256';
 // SigV4: X-Amz-Expires is at most one week.
 const MAX_EXPIRY_SECONDS = 604_800;
 
@@ -68,6 +71,7 @@ export function createS3Store(options: S3StoreOptions, runtime: StoreRuntime = {
     listsPartMd5: true,
     copiesParts: true,
     formUploads: true,
+    checksSha256: true,
   };
 
   function checkExpiry(expiresInSeconds: number): void {
@@ -79,14 +83,15 @@ export function createS3Store(options: S3StoreOptions, runtime: StoreRuntime = {
   }
 
   /** `sign` calls getSignedUrl with these options (a thunk: the SDK's command generics do not survive a shared parameter type). */
-  async function presign(expiresInSeconds: number, signable: ReadonlySet<string>, sign: (presignOptions: PresignOptions) => Promise<string>): Promise<string> {
+  async function presign(expiresInSeconds: number, signable: ReadonlySet<string>, sign: (presignOptions: PresignOptions) => Promise<string>, withChecksum = false): Promise<string> {
     checkExpiry(expiresInSeconds);
     try {
       return await sign({
         expiresIn: expiresInSeconds,
         signingDate: new Date(clock.now()),
         // The option's type is a mutable Set.
-        signableHeaders: new Set(signable),
+        signableHeaders: new Set(withChecksum ? [...signable, CHECKSUM_HEADER] : signable),
+        ...(withChecksum ? { unhoistableHeaders: new Set([CHECKSUM_HEADER]) } : {}),
       });
     } catch (error) {
       throw translateS3Error(error, 'presign');
@@ -105,12 +110,20 @@ export function createS3Store(options: S3StoreOptions, runtime: StoreRuntime = {
     ...s3Operations({ client, Bucket, transport }),
 
     // PUT Object: Content-MD5 signed, so other bytes get 400 BadDigest and a
-    // missing header 403; Content-Type signed so the stored type is the one checked.
-    async presignDirectPut({ key, md5, size, mime, expiresInSeconds }) {
+    // missing header 403; x-amz-checksum-sha256 likewise where given; Content-Type
+    // signed so the stored type is the one checked.
+    async presignDirectPut({ key, md5, sha256, size, mime, expiresInSeconds }) {
       const bindLength = options.signContentLength;
-      const command = new PutObjectCommand({ Bucket, Key: key, ContentMD5: md5, ContentType: mime, ...(bindLength ? { ContentLength: size } : {}) });
-      const url = await presign(expiresInSeconds, SIGN_MD5_LENGTH_TYPE, (o) => getSignedUrl(client, command, o));
-      const headers: Record<string, string> = { 'Content-MD5': md5, 'Content-Type': mime };
+      const command = new PutObjectCommand({
+        Bucket, Key: key, ContentType: mime,
+        ...(md5 === undefined ? {} : { ContentMD5: md5 }),
+        ...(sha256 === undefined ? {} : { ChecksumSHA256: sha256 }),
+        ...(bindLength ? { ContentLength: size } : {}),
+      });
+      const url = await presign(expiresInSeconds, SIGN_MD5_LENGTH_TYPE, (o) => getSignedUrl(client, command, o), sha256 !== undefined);
+      const headers: Record<string, string> = { 'Content-Type': mime };
+      if (md5 !== undefined) headers['Content-MD5'] = md5;
+      if (sha256 !== undefined) headers[CHECKSUM_HEADER] = sha256;
       if (bindLength) headers['Content-Length'] = String(size);
       return { verb: 'PUT', url, headers };
     },
@@ -126,16 +139,20 @@ export function createS3Store(options: S3StoreOptions, runtime: StoreRuntime = {
     // when the plan knows the part's size, Content-Length signed. Without an MD5
     // (clients that send no headers) the URL binds the part number and upload only:
     // no checksum parameter either, which a store would check against the body.
-    async presignPart({ key, resumableId, part, md5, size, expiresInSeconds }) {
+    async presignPart({ key, resumableId, part, md5, sha256, size, expiresInSeconds }) {
       const UploadId = requireUploadId(resumableId, `S3 part ${part}`);
-      const bindLength = options.signContentLength && size !== undefined && md5 !== undefined;
+      const bindLength = options.signContentLength && size !== undefined && (md5 !== undefined || sha256 !== undefined);
       const command = new UploadPartCommand({
         Bucket, Key: key, UploadId, PartNumber: part,
         ...(md5 === undefined ? {} : { ContentMD5: md5 }),
+        ...(sha256 === undefined ? {} : { ChecksumSHA256: sha256 }),
         ...(bindLength ? { ContentLength: size } : {}),
       });
-      const url = await presign(expiresInSeconds, md5 === undefined ? SIGN_DEFAULTS : SIGN_MD5_LENGTH, (o) => getSignedUrl(client, command, o));
-      const headers: Record<string, string> = md5 === undefined ? {} : { 'Content-MD5': md5 };
+      const signable = md5 === undefined && !bindLength ? SIGN_DEFAULTS : SIGN_MD5_LENGTH;
+      const url = await presign(expiresInSeconds, signable, (o) => getSignedUrl(client, command, o), sha256 !== undefined);
+      const headers: Record<string, string> = {};
+      if (md5 !== undefined) headers['Content-MD5'] = md5;
+      if (sha256 !== undefined) headers[CHECKSUM_HEADER] = sha256;
       if (bindLength) headers['Content-Length'] = String(size);
       return { verb: 'PUT', url, headers };
     },

@@ -12,6 +12,8 @@ export interface StoreTransport {
   maxAttempts: number;
   /** S3 ListParts page size (S3 returns at most 1,000 parts a page). */
   listPageSize: number;
+  /** A whole read-back of an object (Azure: the SDK's deadline covers the whole stream). */
+  readTimeoutMs: number;
 }
 
 export const DEFAULT_TRANSPORT: StoreTransport = {
@@ -19,6 +21,7 @@ export const DEFAULT_TRANSPORT: StoreTransport = {
   connectTimeoutMs: 3_000,
   maxAttempts: 3,
   listPageSize: 1_000,
+  readTimeoutMs: 600_000,
 };
 
 /** What an adapter takes besides its connection options; everything has a default. */
