@@ -20,6 +20,9 @@ export interface RawStorage {
   ext_filter?: string[];
   mime_filter?: string[];
   max_file_size?: number;
+  verification?: 'store' | 'read-back' | 'declared';
+  dedupe?: 'owner' | 'tenant' | 'off';
+  checks_sha256?: boolean;
 }
 
 export interface RawConfig {
@@ -56,6 +59,8 @@ export interface RawConfig {
     max_read_link_minutes?: number;
     upload_ttl_minutes?: number;
     max_list_limit?: number;
+    temporary_ttl_minutes?: number;
+    read_back_concurrency?: number;
   };
 }
 

@@ -9,7 +9,8 @@ import { Ajv } from 'ajv';
 import type { AuthConfig } from './http/auth.js';
 import { DEFAULT_LIMITS, type Limits } from './domain/context.js';
 import type { FileFilters } from './domain/file-policy.js';
-import type { Caller, StoreType } from './domain/upload.js';
+import type { Caller, DigestCheck, StoreType } from './domain/upload.js';
+import type { DedupeScope } from './domain/storages.js';
 import type { AzureStoreOptions, S3StoreOptions } from './stores/options.js';
 import { describeConfigErrors } from './schema-messages.js';
 import { parseConfigText, type RawConfig } from './config-file.js';
@@ -24,6 +25,10 @@ export interface StorageConfig {
   isDefault: boolean;
   tenants?: string[];
   filters: FileFilters;
+  /** Absent: 'store' where the store checks SHA-256 itself, else 'read-back'. */
+  verification?: DigestCheck;
+  /** Absent: 'owner'. */
+  dedupe?: DedupeScope;
   s3?: S3StoreOptions;
   azure?: AzureStoreOptions;
 }
@@ -171,7 +176,12 @@ function toStorage(raw: RawConfig['storages'][number], index: number, read: Read
     ...(raw.mime_filter ? { mimes: raw.mime_filter.map((m) => m.toLowerCase()) } : {}),
     ...(raw.max_file_size === undefined ? {} : { maxFileSize: raw.max_file_size }),
   };
-  const base = { id: raw.id, type: raw.type, isDefault: raw.default ?? false, filters, ...(raw.tenants ? { tenants: raw.tenants } : {}) };
+  const base = {
+    id: raw.id, type: raw.type, isDefault: raw.default ?? false, filters,
+    ...(raw.tenants ? { tenants: raw.tenants } : {}),
+    ...(raw.verification === undefined ? {} : { verification: raw.verification }),
+    ...(raw.dedupe === undefined ? {} : { dedupe: raw.dedupe }),
+  };
   if (raw.type === 's3') {
     const s3: S3StoreOptions = {
       bucket: required(raw.bucket, `${where}.bucket`),
@@ -180,6 +190,7 @@ function toStorage(raw: RawConfig['storages'][number], index: number, read: Read
       accessKeyId: required(raw.access_key_id, `${where}.access_key_id`),
       secretAccessKey: required(fileSecret(raw.secret_access_key, raw.secret_access_key_file, `${where}.secret_access_key`, read), `${where}.secret_access_key`, true),
       signContentLength: raw.sign_content_length ?? true,
+      ...(raw.checks_sha256 === undefined ? {} : { checksSha256: raw.checks_sha256 }),
       ...(raw.endpoint === undefined ? {} : { endpoint: raw.endpoint }),
     };
     return { ...base, s3 };
@@ -239,6 +250,8 @@ export function parseConfig(raw: unknown, serverEnv: ServerEnv, source = 'config
     maxReadLinkMinutes: rawLimits.max_read_link_minutes ?? DEFAULT_LIMITS.maxReadLinkMinutes,
     uploadTtlMinutes: rawLimits.upload_ttl_minutes ?? DEFAULT_LIMITS.uploadTtlMinutes,
     maxListLimit: rawLimits.max_list_limit ?? DEFAULT_LIMITS.maxListLimit,
+    temporaryTtlMinutes: rawLimits.temporary_ttl_minutes ?? DEFAULT_LIMITS.temporaryTtlMinutes,
+    readBackConcurrency: rawLimits.read_back_concurrency ?? DEFAULT_LIMITS.readBackConcurrency,
   };
   try {
     return {

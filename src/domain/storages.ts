@@ -4,12 +4,18 @@
 import { errors } from './errors.js';
 import { filterRefusal, sizeRefusal, type FileFilters } from './file-policy.js';
 import type { BlobStore } from './ports.js';
-import type { Caller, StoreType } from './upload.js';
+import type { Caller, DigestCheck, StoreType } from './upload.js';
+
+/** Whose verified blobs a new upload with the same digest may share (never across tenants). */
+export type DedupeScope = 'owner' | 'tenant' | 'off';
 
 export interface Storage {
   id: string;
   type: StoreType;
   isDefault: boolean;
+  /** How a SHA-256 is established at completion. */
+  verification: DigestCheck;
+  dedupe: DedupeScope;
   /** Tenants allowed to use it; undefined = every tenant. */
   tenants?: string[];
   filters: FileFilters;

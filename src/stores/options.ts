@@ -10,6 +10,8 @@ export interface S3StoreOptions {
   secretAccessKey: string;
   /** Bind each part's planned size into its signature (Content-Length). */
   signContentLength: boolean;
+  /** The store refuses a body that differs from a signed x-amz-checksum-sha256; absent: true for AWS (no endpoint), false for S3-compatible endpoints (Swift ignores it). */
+  checksSha256?: boolean;
 }
 
 export interface AzureStoreOptions {

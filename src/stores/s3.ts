@@ -71,7 +71,7 @@ export function createS3Store(options: S3StoreOptions, runtime: StoreRuntime = {
     listsPartMd5: true,
     copiesParts: true,
     formUploads: true,
-    checksSha256: true,
+    checksSha256: options.checksSha256 ?? options.endpoint === undefined,
   };
 
   function checkExpiry(expiresInSeconds: number): void {

@@ -30,7 +30,7 @@ describe('sealed objects', () => {
     overwrite.searchParams.delete('comp');
     overwrite.searchParams.delete('blockid');
     const evil = testBytes(100);
-    const answer = await fetch(overwrite, { method: 'PUT', headers: { 'x-ms-blob-type': 'BlockBlob' }, body: evil });
+    const answer = await fetch(overwrite, { method: 'PUT', headers: { 'x-ms-blob-type': 'BlockBlob' }, body: evil as unknown as BodyInit });
     expect(answer.status).toBe(412);
     // So is a commit of another block list with the commit URL.
     expect((await sendSigned(finish.signature, '<?xml version="1.0" encoding="utf-8"?><BlockList><Latest>MDAwMDAx</Latest></BlockList>')).status).toBe(412);

@@ -79,6 +79,23 @@ describe('S3 part URLs', () => {
     expect(unbound.headers).toEqual({ 'Content-MD5': MD5 });
   });
 
+  it('with a SHA-256: x-amz-checksum-sha256 signed as a header the client must send (not hoisted into the query)', async () => {
+    const SHA = Buffer.alloc(32, 7).toString('base64');
+    const partUrl = await store.presignPart({ ...part, md5: MD5, sha256: SHA, size: 1234 });
+    expect(signedHeaders(partUrl.url)).toBe('content-length;content-md5;host;x-amz-checksum-sha256');
+    expect(partUrl.headers).toEqual({ 'Content-MD5': MD5, 'Content-Length': '1234', 'x-amz-checksum-sha256': SHA });
+    expect(new URL(partUrl.url).searchParams.has('x-amz-checksum-sha256')).toBe(false);
+    const whole = await store.presignDirectPut({ key: 'tenant/whole.bin', sha256: SHA, size: 10, mime: 'image/png', expiresInSeconds: 300 });
+    expect(signedHeaders(whole.url)).toBe('content-length;content-type;host;x-amz-checksum-sha256');
+    expect(whole.headers).toEqual({ 'Content-Type': 'image/png', 'Content-Length': '10', 'x-amz-checksum-sha256': SHA });
+  });
+
+  it('declares checksSha256 for AWS (no endpoint) and not for an S3-compatible endpoint unless configured', () => {
+    expect(createS3Store({ ...OPTIONS, endpoint: undefined as never }).capabilities.checksSha256).toBe(true);
+    expect(store.capabilities.checksSha256).toBe(false);
+    expect(createS3Store({ ...OPTIONS, checksSha256: true }).capabilities.checksSha256).toBe(true);
+  });
+
   it('needs the multipart upload id: without one there is nothing to sign', async () => {
     const { resumableId: _none, ...withoutId } = part;
     await expect(store.presignPart(withoutId)).rejects.toMatchObject({ code: 'conflict' });
