@@ -2,6 +2,7 @@
 // when REDIS_URL is set — a Redis Cluster when it lists several seeds — else
 // memory), one store adapter per storage.
 import { randomBytes } from 'node:crypto';
+import type { EventEmitter } from 'node:events';
 import pino, { type Logger } from 'pino';
 import type { AppDeps } from './app.js';
 import { redisSeedUrls, type CompanionSettings, type Config, type StorageConfig } from './config.js';
@@ -22,8 +23,7 @@ export function buildStorages(configs: StorageConfig[], clock: Clock = systemClo
   const storages: Storage[] = configs.map((s) => {
     // The clock signs too: expiry is computed from it, so tests can move time.
     const store = s.s3 ? createS3Store(s.s3, { clock }) : createAzureStore(s.azure as NonNullable<typeof s.azure>, { clock });
-    const verification = s.verification ?? (store.capabilities.checksSha256 ? 'store' : 'read-back');
-    return { id: s.id, type: s.type, isDefault: s.isDefault, filters: s.filters, store, verification, dedupe: s.dedupe ?? 'owner', ...(s.tenants ? { tenants: s.tenants } : {}) };
+    return { id: s.id, type: s.type, isDefault: s.isDefault, filters: s.filters, store, ...(s.tenants ? { tenants: s.tenants } : {}) };
   });
   return new StorageRegistry(storages);
 }
@@ -33,16 +33,67 @@ export function buildRepository(config: Config, clock: Clock, logger: Logger): U
     logger.warn('REDIS_URL is not set: upload records are kept in memory and lost on restart (fine for a demo, not for production)');
     return createMemoryRepository({ clock });
   }
-  const onError = (err: Error) => logger.error({ err }, 'redis connection error');
   const urls = redisSeedUrls(config.redisUrl);
   // Hosts and ports only: the URLs may carry a password.
   const seeds = urls.map((url) => new URL(url).host);
-  if (urls.length > 1) {
-    logger.info({ seeds }, 'upload records in Redis Cluster');
-    return createRedisRepository({ redis: connectRedisCluster(urls, { onError }), clock });
-  }
-  logger.info({ seeds }, 'upload records in standalone Redis');
-  return createRedisRepository({ redis: connectRedis(config.redisUrl, { onError }), clock });
+  const cluster = urls.length > 1;
+  const states = redisStateLog(logger.child({ redis: cluster ? 'cluster' : 'standalone', seeds }));
+  const redis = cluster ? connectRedisCluster(urls, { onError: states.onError }) : connectRedis(config.redisUrl, { onError: states.onError });
+  states.follow(redis);
+  return createRedisRepository({ redis, clock });
+}
+
+/**
+ * One log line per change of the Redis connection's state — connecting, ready, unreachable
+ * or lost, reconnected — instead of an error with its stack for every failed reconnect
+ * (ioredis retries up to every second, for as long as Redis is down). Each failed attempt
+ * is still there at debug level.
+ */
+export function redisStateLog(logger: Logger): { onError(err: Error, node?: string): void; follow(client: EventEmitter): void } {
+  let state: 'connecting' | 'ready' | 'down' = 'connecting';
+  let everReady = false;
+  let downSince = 0;
+  let attempts = 0;
+  const reasonOf = (err: Error) => (err as NodeJS.ErrnoException).code ?? err.message;
+  const goDown = (reason: string | undefined) => {
+    downSince = Date.now();
+    attempts = 0;
+    const fields = reason === undefined ? {} : { reason };
+    if (state === 'ready') logger.warn(fields, 'redis connection lost; reconnecting in the background (requests answer 503 until it is back)');
+    else logger.warn(fields, 'redis unreachable; retrying in the background (requests answer 503 until it answers)');
+    state = 'down';
+  };
+  logger.info('redis connecting');
+  return {
+    onError(err, node) {
+      // Redis Cluster: one node failing (a replica, a failover) is not the state store lost;
+      // the cluster reports that itself when no node serves it.
+      if (node !== undefined && state === 'ready') {
+        logger.debug({ reason: reasonOf(err), node }, 'redis cluster node error');
+        return;
+      }
+      if (state === 'down') {
+        attempts += 1;
+        logger.debug({ reason: reasonOf(err), attempts }, 'redis still unreachable');
+        return;
+      }
+      goDown(reasonOf(err));
+    },
+    follow(client) {
+      // A dropped connection may close without an error (Redis shut down cleanly); ioredis
+      // then says it is reconnecting. A client its owner quits never does.
+      client.on('reconnecting', () => {
+        if (state === 'ready') goDown(undefined);
+      });
+      client.on('ready', () => {
+        if (state === 'ready') return;
+        if (everReady) logger.info({ downSeconds: Math.round((Date.now() - downSince) / 100) / 10, failedAttempts: attempts }, 'redis reconnected');
+        else logger.info('redis ready');
+        everReady = true;
+        state = 'ready';
+      });
+    },
+  };
 }
 
 /** The Uppy token settings; a secret made here lasts as long as this process, so say so. */
