@@ -23,7 +23,8 @@ export function buildStorages(configs: StorageConfig[], clock: Clock = systemClo
   const storages: Storage[] = configs.map((s) => {
     // The clock signs too: expiry is computed from it, so tests can move time.
     const store = s.s3 ? createS3Store(s.s3, { clock }) : createAzureStore(s.azure as NonNullable<typeof s.azure>, { clock });
-    return { id: s.id, type: s.type, isDefault: s.isDefault, filters: s.filters, store, ...(s.tenants ? { tenants: s.tenants } : {}) };
+    const verification = s.verification ?? (store.capabilities.checksSha256 ? 'store' : 'read-back');
+    return { id: s.id, type: s.type, isDefault: s.isDefault, filters: s.filters, store, verification, dedupe: s.dedupe ?? 'owner', ...(s.tenants ? { tenants: s.tenants } : {}) };
   });
   return new StorageRegistry(storages);
 }

@@ -12,6 +12,7 @@ export interface IdGenerator {
   uploadId(): string;
   objectName(): string;
   uploadToken(): string;
+  sessionId(): string;
 }
 
 export const randomIds: IdGenerator = {
@@ -19,4 +20,5 @@ export const randomIds: IdGenerator = {
   uploadId: () => `uploads-${randomBytes(16).toString('base64url')}`,
   objectName: () => randomBytes(16).toString('hex'),
   uploadToken: () => randomBytes(32).toString('base64url'),
+  sessionId: () => `sessions-${randomBytes(16).toString('base64url')}`,
 };

@@ -211,7 +211,7 @@ export interface ResumeKey {
   fileMd5: string;
 }
 
-export type RecordChanges = Partial<Pick<UploadRecord, 'state' | 'resumableId' | 'updatedAt' | 'expiresAt' | 'fileSize'>>;
+export type RecordChanges = Partial<Pick<UploadRecord, 'state' | 'resumableId' | 'updatedAt' | 'expiresAt' | 'fileSize' | 'sha256' | 'digestCheck' | 'deleteAt' | 'integrity' | 'readBackBytes'>>;
 
 export interface ListQuery {
   tenant: string;
@@ -245,12 +245,11 @@ export interface DoneReport {
   reported?: string;
 }
 
-/** Where dedupe looks for a verified blob: same storage, same tenant, same digest and size. */
+/** Where dedupe and downloads by digest look for a verified blob: same storage, same tenant, same SHA-256. */
 export interface BlobKey {
   storageId: string;
   tenant: string;
   sha256: string;
-  size: number;
 }
 
 /** An upload session (seed 002): a set of blobs addressed by SHA-256, one token for all of them. */

@@ -65,7 +65,7 @@ export async function markComplete(ctx: DomainContext, record: UploadRecord, est
 async function afterComplete(ctx: DomainContext, record: UploadRecord): Promise<void> {
   await ctx.repo.retainObject(record.storageId, record.objectKey);
   if (record.sha256 !== undefined && record.fileSize !== undefined && record.digestCheck !== undefined && record.digestCheck !== 'declared') {
-    await ctx.repo.indexBlob({ storageId: record.storageId, tenant: record.tenant, sha256: record.sha256, size: record.fileSize }, record.id);
+    await ctx.repo.indexBlob({ storageId: record.storageId, tenant: record.tenant, sha256: record.sha256 }, record.id);
   }
   if (record.deleteAt !== undefined) await ctx.repo.schedule(record.id, record.deleteAt);
   else await ctx.repo.unschedule(record.id);

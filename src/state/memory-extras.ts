@@ -9,7 +9,7 @@ type Extras = Pick<
   'indexBlob' | 'findBlob' | 'unindexBlob' | 'retainObject' | 'releaseObject' | 'createSession' | 'getSession' | 'updateSession' | 'schedule' | 'unschedule' | 'dueForSweep' | 'claim'
 >;
 
-const blobKeyOf = (key: BlobKey) => JSON.stringify([key.storageId, key.tenant, key.sha256, key.size]);
+const blobKeyOf = (key: BlobKey) => JSON.stringify([key.storageId, key.tenant, key.sha256]);
 const objectKeyOf = (storageId: string, objectKey: string) => JSON.stringify([storageId, objectKey]);
 
 export function createMemoryExtras(clock: Clock, retentionMs: number): Extras {

@@ -16,7 +16,7 @@ type Extras = Pick<
 const digest = (parts: Array<string | number>) => createHash('sha256').update(JSON.stringify(parts)).digest('hex');
 
 export function createRedisExtras(redis: Redis | Cluster, prefix: string, clock: Clock, retentionMs: number, guarded: <T>(operation: string, run: () => Promise<T>) => Promise<T>): Extras {
-  const blobKey = (key: BlobKey) => `${prefix}:blob:${digest([key.storageId, key.tenant, key.sha256, key.size])}`;
+  const blobKey = (key: BlobKey) => `${prefix}:blob:${digest([key.storageId, key.tenant, key.sha256])}`;
   const objectKey = (storageId: string, key: string) => `${prefix}:obj:${digest([storageId, key])}`;
   const sessionKey = (id: string) => `${prefix}:session:{${id}}`;
   const sweepKey = redisKeys(prefix).sweep();
