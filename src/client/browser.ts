@@ -17,4 +17,7 @@ export function upload(source: UploadSource | Blob, options: UploadOptions): Upl
 
 export { createWorkerHasher, type WorkerHasherOptions } from './worker-hasher.js';
 export { UploadTask, UploadError, BrokerClient, blobSource, inThreadHasher, type Hasher } from './index.js';
+// API v1: hashes with hash-wasm in the calling thread, one part at a time as it is read.
+export { uploadBlob, BlobUploadTask, V1Client, wasmDigests, type DigestFactory } from './index.js';
+export type * from './v1/types.js';
 export type * from './types.js';

@@ -34,7 +34,7 @@ export async function md5OfBytes(bytes: Uint8Array): Promise<string> {
  * Calls `consume` with [start, end) in chunks of ≤ HASH_CHUNK, reading the next
  * chunk while the current one is consumed so disk (or Blob) reads overlap with hashing.
  */
-async function forEachChunk(source: UploadSource, start: number, end: number, consume: (bytes: Uint8Array) => void, signal?: AbortSignal): Promise<void> {
+export async function forEachChunk(source: UploadSource, start: number, end: number, consume: (bytes: Uint8Array) => void, signal?: AbortSignal): Promise<void> {
   const read = (from: number) => {
     const pending = source.slice(from, Math.min(end, from + HASH_CHUNK));
     pending.catch(() => undefined); // a read-ahead abandoned by an abort must not surface as unhandled

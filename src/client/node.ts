@@ -5,7 +5,11 @@ import { open, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import mime from 'mime-types';
 import { UploadError } from './errors.js';
+import { uploadBlob as uploadBlobWith } from './index.js';
 import type { UploadSource } from './types.js';
+import type { BlobUploadTask } from './v1/blob-task.js';
+import { nodeDigests } from './v1/node-digests.js';
+import type { BlobUploadOptions } from './v1/types.js';
 
 export interface FileSourceOptions {
   /** Name sent to the broker; default the path's basename. */
@@ -44,4 +48,10 @@ export async function fileSource(path: string, options: FileSourceOptions = {}):
   };
 }
 
+/** Like the core uploadBlob(), but hashes with node:crypto (several times faster than hash-wasm in Node) unless options.digests is given. */
+export function uploadBlob(source: UploadSource | Blob, options: BlobUploadOptions): BlobUploadTask {
+  return uploadBlobWith(source, { ...options, digests: options.digests ?? nodeDigests });
+}
+
+export { nodeDigests } from './v1/node-digests.js';
 export * from './index.js';
