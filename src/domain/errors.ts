@@ -41,6 +41,7 @@ export const errors = {
   notFound: (message: string) => new SignpostError('not_found', message),
   conflict: (message: string) => new SignpostError('conflict', message),
   expired: (id: string) => new SignpostError('expired', `upload ${id} has expired; start a new upload`),
+  gone: (message: string) => new SignpostError('expired', message),
   tooLarge: (message: string) => new SignpostError('too_large', message),
   verificationFailed: (message: string) => new SignpostError('verification_failed', message),
   storeFailed: (message: string, cause?: unknown) => new SignpostError('store_failed', message, { cause }),

@@ -43,15 +43,33 @@ export async function status(ctx: DomainContext, access: Access, id: string): Pr
   return { record, state, parts, bytesKnown };
 }
 
-/** Abort the store's multipart upload, delete the object, mark aborted. Idempotent. */
+/**
+ * Abort the store's multipart upload, delete the object, mark aborted. Idempotent. A complete
+ * upload may share its object with others (dedupe): it lets go of it, and the object is
+ * deleted only when no record holds it any more.
+ */
 export async function abort(ctx: DomainContext, access: Access, id: string): Promise<void> {
   const record = await ctx.repo.get(id);
   assertCanManage(access, record, id);
+  if (record.state === 'complete') {
+    // Only the call that moves it lets go: a second DELETE must not count twice.
+    if (await ctx.repo.transition(id, ['complete'], 'aborted', ctx.clock.now())) await releaseObject(ctx, record);
+    return;
+  }
   const storage = ctx.storages.byId(record.storageId);
   await storage.store.abort({ key: record.objectKey, ...(record.resumableId === undefined ? {} : { resumableId: record.resumableId }) });
   if (record.state !== 'aborted') {
-    await ctx.repo.transition(id, ['pending', 'uploading', 'complete', 'expired'], 'aborted', ctx.clock.now());
+    await ctx.repo.transition(id, ['pending', 'uploading', 'expired'], 'aborted', ctx.clock.now());
   }
+  await ctx.repo.unschedule(id);
+}
+
+/** A complete record lets go of its object: out of the dedupe index, and the object deleted when it was the last holder. */
+export async function releaseObject(ctx: DomainContext, record: UploadRecord): Promise<void> {
+  if (record.sha256 !== undefined) await ctx.repo.unindexBlob({ storageId: record.storageId, tenant: record.tenant, sha256: record.sha256 }, record.id);
+  await ctx.repo.unschedule(record.id);
+  const holders = await ctx.repo.releaseObject(record.storageId, record.objectKey);
+  if (holders <= 0) await ctx.storages.byId(record.storageId).store.abort({ key: record.objectKey });
 }
 
 export interface ListInput {

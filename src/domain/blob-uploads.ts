@@ -1,0 +1,138 @@
+// Uploads addressed by SHA-256 (seeds 000/001): initiate — or find the blob
+// already verified and share its object —, sign many parts at once, and
+// complete: the broker commits the parts as the store lists them, then
+// establishes the digest the way the storage is configured to.
+import { assertCanManage, requireUser, type Access } from './access.js';
+import type { DomainContext } from './context.js';
+import { mimeFor, newRecord, planFor } from './create-upload.js';
+import { findPresentBlob } from './dedupe.js';
+import { errors } from './errors.js';
+import { sanitiseFileName } from './file-policy.js';
+import { plannedPartSize } from './part-plan.js';
+import type { SignedRequest } from './ports.js';
+import { effectiveState } from './state-machine.js';
+import type { UploadRecord } from './upload.js';
+import { markComplete } from './verify.js';
+import { sha256Base64 } from './digest.js';
+
+export interface InitiateInput {
+  fileName: string;
+  size: number;
+  /** Lower-case hex SHA-256 of the whole file, when the client knows it. */
+  sha256?: string;
+  mime?: string;
+  temporary?: boolean;
+  storageId?: string;
+  tags?: string[];
+  sessionId?: string;
+  uploadToken?: string;
+}
+
+export type InitiateOutcome = { kind: 'present'; record: UploadRecord } | { kind: 'new'; record: UploadRecord };
+
+/** A new upload, or — when the digest and size match a verified blob the caller may share — a complete record sharing its object. */
+export async function initiateBlobUpload(ctx: DomainContext, access: Access, input: InitiateInput): Promise<InitiateOutcome> {
+  const caller = requireUser(access);
+  const fileName = sanitiseFileName(input.fileName);
+  const mime = mimeFor(fileName, input.mime);
+  const { storage, plan } = planFor(ctx, access, { fileName, fileSize: input.size, mime, ...(input.storageId === undefined ? {} : { storageId: input.storageId }) });
+  const common = {
+    access, storage, fileName, mime, integrity: 'store-md5' as const, fileSize: input.size,
+    ...(input.sha256 === undefined ? {} : { sha256: input.sha256 }),
+    ...(input.temporary === undefined ? {} : { temporary: input.temporary }),
+    ...(input.sessionId === undefined ? {} : { sessionId: input.sessionId }),
+    ...(input.uploadToken === undefined ? {} : { uploadToken: input.uploadToken }),
+    extra: { ...(input.tags === undefined ? {} : { tags: input.tags }) },
+  };
+  const present = input.sha256 === undefined ? undefined : await findPresentBlob(ctx, caller, storage, input.sha256, input.size);
+  if (present) {
+    // A record of the caller's own, pointing at the verified object: no bytes, no signatures.
+    const shared = { ...newRecord(ctx, { ...common, kind: present.kind }), objectKey: present.objectKey, integrity: present.integrity, ...(present.fileMd5 === undefined ? {} : { fileMd5: present.fileMd5 }) };
+    await ctx.repo.create(shared);
+    const record = await markComplete(ctx, shared, { sha256: present.sha256 ?? '', ...(present.digestCheck === undefined ? {} : { digestCheck: present.digestCheck }) });
+    return { kind: 'present', record };
+  }
+  const record = newRecord(ctx, { ...common, kind: plan.kind, plan });
+  const needsStart = plan.kind === 'chunked' && storage.store.capabilities.needsInitiation;
+  const resumableId = needsStart ? (await storage.store.initiateMultipart({ key: record.objectKey, mime })).resumableId : undefined;
+  const created = resumableId === undefined ? record : { ...record, resumableId };
+  await ctx.repo.create(created);
+  return { kind: 'new', record: created };
+}
+
+export interface PartToSign {
+  number: number;
+  /** Canonical base64 MD5 of the part. */
+  md5?: string;
+  /** Lower-case hex SHA-256 of the part. */
+  sha256?: string;
+}
+
+export interface SignedPart {
+  number: number;
+  signature: SignedRequest;
+  expiresAt: number;
+}
+
+/** Signs many parts in one call. Everything is checked before anything is recorded. */
+export async function signBlobParts(ctx: DomainContext, access: Access, id: string, parts: PartToSign[]): Promise<SignedPart[]> {
+  const record = await loadOpen(ctx, access, id);
+  const storage = ctx.storages.byId(record.storageId);
+  const size = record.fileSize ?? 0;
+  const seen = new Set<number>();
+  for (const part of parts) {
+    if (!Number.isInteger(part.number) || part.number < 1 || part.number > record.partCount) {
+      throw errors.badRequest(`part ${part.number} is outside this upload's plan: parts 1 to ${record.partCount}`);
+    }
+    if (seen.has(part.number)) throw errors.badRequest(`part ${part.number} is listed twice`);
+    seen.add(part.number);
+  }
+  if (record.kind === 'direct') {
+    // One request writes the whole file: its SHA-256 is the file's, bound where the store checks it.
+    const [only] = parts;
+    if (only?.sha256 !== undefined && record.sha256 !== undefined && only.sha256 !== record.sha256) {
+      throw errors.badRequest('the SHA-256 of part 1 of a single upload is the whole file’s, and differs from the one declared');
+    }
+    const sha256 = only?.sha256 ?? record.sha256;
+    if (sha256 !== undefined && record.sha256 === undefined) await ctx.repo.update(id, { sha256 });
+    const expiresInSeconds = ctx.limits.partUrlExpirySeconds;
+    const signature = await storage.store.presignDirectPut({
+      key: record.objectKey, size, mime: record.mime, expiresInSeconds,
+      ...(only?.md5 === undefined ? {} : { md5: only.md5 }),
+      ...(sha256 === undefined ? {} : { sha256: sha256Base64(sha256) }),
+    });
+    await touch(ctx, record);
+    return [{ number: 1, signature, expiresAt: ctx.clock.now() + expiresInSeconds * 1000 }];
+  }
+  const signed: SignedPart[] = [];
+  for (const part of parts) {
+    const partSize = plannedPartSize(record, size, part.number);
+    if (part.md5 !== undefined) await ctx.repo.recordPartSignature(id, { part: part.number, md5: part.md5, done: false, ...(partSize === undefined ? {} : { size: partSize }) });
+    const signature = await storage.store.presignPart({
+      key: record.objectKey, part: part.number, expiresInSeconds: ctx.limits.partUrlExpirySeconds,
+      ...(record.resumableId === undefined ? {} : { resumableId: record.resumableId }),
+      ...(part.md5 === undefined ? {} : { md5: part.md5 }),
+      ...(part.sha256 === undefined ? {} : { sha256: sha256Base64(part.sha256) }),
+      ...(partSize === undefined ? {} : { size: partSize }),
+    });
+    signed.push({ number: part.number, signature, expiresAt: ctx.clock.now() + ctx.limits.partUrlExpirySeconds * 1000 });
+  }
+  await touch(ctx, record);
+  return signed;
+}
+
+export async function loadOpen(ctx: DomainContext, access: Access, id: string): Promise<UploadRecord> {
+  const record = await ctx.repo.get(id);
+  assertCanManage(access, record, id);
+  const state = effectiveState(record, ctx.clock.now());
+  if (state === 'expired') throw errors.expired(id);
+  if (state !== 'pending' && state !== 'uploading') throw errors.conflict(`upload ${id} is ${state}; it takes no more parts`);
+  return record;
+}
+
+/** Activity keeps an unfinished upload alive. */
+async function touch(ctx: DomainContext, record: UploadRecord): Promise<void> {
+  const now = ctx.clock.now();
+  await ctx.repo.update(record.id, { updatedAt: now, expiresAt: now + ctx.limits.uploadTtlMinutes * 60_000 });
+  if (record.state === 'pending') await ctx.repo.transition(record.id, ['pending'], 'uploading', now);
+}
