@@ -22,10 +22,15 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   store_timeout: 504,
 };
 
-/** body-parser's own errors carry a `type`; they are the client's fault. */
-function fromBodyParser(err: unknown): SignpostError | undefined {
-  if (typeof err !== 'object' || err === null || !('type' in err)) return undefined;
-  switch ((err as { type: unknown }).type) {
+/**
+ * Errors express and body-parser raise for a request they cannot read. They carry the
+ * http-errors `status` (4xx: the client's fault) and body-parser a `type`; every one of
+ * them is a refusal in our own words, never a 500 and never the library's message.
+ */
+function fromRequestParsing(err: unknown): SignpostError | undefined {
+  if (typeof err !== 'object' || err === null) return undefined;
+  const { type, status, statusCode } = err as { type?: unknown; status?: unknown; statusCode?: unknown };
+  switch (type) {
     case 'entity.parse.failed':
       return errors.badRequest('request body is not valid JSON');
     case 'entity.too.large':
@@ -33,15 +38,28 @@ function fromBodyParser(err: unknown): SignpostError | undefined {
     case 'encoding.unsupported':
     case 'charset.unsupported':
       return errors.badRequest('request body encoding is not supported');
+    case 'request.size.invalid':
+      return errors.badRequest('request body is not as long as its Content-Length says');
     default:
-      return undefined;
+      break;
   }
+  const code = typeof status === 'number' ? status : statusCode;
+  if (typeof code !== 'number' || code < 400 || code > 499) return undefined;
+  // The router decodes path parameters with decodeURIComponent: %ZZ, a lone % or a cut-off
+  // UTF-8 sequence (%E0%A4%A) cannot be a parameter.
+  if (err instanceof URIError) return errors.badRequest('request path has a malformed percent-encoding');
+  // zlib failing on a body whose Content-Encoding (gzip, deflate, br) it is not.
+  if (typeof (err as { code?: unknown }).code === 'string' && typeof (err as { errno?: unknown }).errno === 'number') {
+    return errors.badRequest('request body is not encoded as its Content-Encoding says');
+  }
+  if (code === 413) return errors.tooLarge('request is too large');
+  return errors.badRequest('request could not be read');
 }
 
 /** `describeUrl` keeps credentials that travel in a path (Uppy endpoint tokens) out of the log. */
 export function errorHandler(logger: Logger, describeUrl: (url: string) => string = (url) => url): ErrorRequestHandler {
   return (err, req, res, _next) => {
-    const error = err instanceof SignpostError ? err : (fromBodyParser(err) ?? errors.internal(err));
+    const error = err instanceof SignpostError ? err : (fromRequestParsing(err) ?? errors.internal(err));
     const status = STATUS_BY_CODE[error.code];
     if (status >= 500) logger.error({ err: error.cause ?? err, method: req.method, url: describeUrl(req.originalUrl) }, error.message);
     if (error.retryAfter !== undefined) res.set('Retry-After', String(error.retryAfter));
