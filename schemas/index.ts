@@ -1,6 +1,7 @@
 // Every request schema the broker compiles at start-up.
 import * as companion from './companion/requests.js';
 import * as placeos from './placeos/requests.js';
+import * as v1 from './v1/requests.js';
 
 export const REQUEST_SCHEMAS: ReadonlyArray<{ $id: string }> = [
   placeos.newUploadQuery,
@@ -15,4 +16,11 @@ export const REQUEST_SCHEMAS: ReadonlyArray<{ $id: string }> = [
   companion.keyQuery,
   companion.partNumberParam,
   companion.completeBody,
+  v1.initiateBody,
+  v1.initiateQuery,
+  v1.partsBody,
+  v1.completeQuery,
+  v1.digestParam,
+  v1.createSessionBody,
+  v1.sessionBlobParam,
 ];

@@ -9,12 +9,15 @@ import type { RouteDeps } from './http/route-deps.js';
 import { createValidators } from './http/validation.js';
 import { companionRouter, withoutToken, type CompanionConfig } from './protocols/companion/router.js';
 import { placeosRouter } from './protocols/placeos/router.js';
+import { v1Router } from './protocols/v1/router.js';
 
 export interface AppDeps extends DomainContext {
   basePath: string;
   auth: AuthConfig;
   /** Uppy Companion's S3 protocol: where it is mounted and how its tokens are made. */
   companion: CompanionConfig;
+  /** Where Signpost's own API v1 is mounted (default /api/v1). */
+  v1BasePath: string;
   /** Browser origins allowed to call the broker across origins. */
   corsOrigins: string[];
   logger: Logger;
@@ -31,7 +34,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(
     pinoHttp({
       logger: deps.logger,
-      redact: ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers["x-upload-token"]'],
+      redact: ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers["x-upload-token"]', 'req.headers["upload-token"]', 'res.headers["upload-token"]'],
       serializers: { req: (req: { url: string }) => ({ ...req, url: withoutToken(deps.companion.basePath, req.url) }) },
     }),
   );
@@ -41,11 +44,13 @@ export function createApp(deps: AppDeps): Express {
   app.get('/healthz', (_req, res) => void res.json({ ok: true }));
   // 4. PlaceOS's uploads API.
   app.use(deps.basePath, placeosRouter(routeDeps, authenticator));
-  // 5. Uppy Companion's S3 protocol (token in the path; CORS for the configured origins).
+  // 5. Signpost's own API v1 (digest-addressed uploads, sessions; OpenAPI at <base>/openapi.json).
+  app.use(deps.v1BasePath, v1Router(routeDeps, authenticator, deps.v1BasePath));
+  // 6. Uppy Companion's S3 protocol (token in the path; CORS for the configured origins).
   app.use(deps.companion.basePath, companionRouter(routeDeps, authenticator, deps.companion, deps.corsOrigins));
-  // 6. Optional extras (demo page).
+  // 7. Optional extras (demo page).
   for (const router of deps.extraRouters ?? []) app.use(router);
-  // 7. Unknown routes and every error: {error, message}.
+  // 8. Unknown routes and every error: {error, message}.
   app.use(notFoundRoute);
   app.use(errorHandler(deps.logger, (url) => withoutToken(deps.companion.basePath, url)));
   return app;

@@ -109,6 +109,7 @@ export function buildCompanion(settings: CompanionSettings, logger: Logger): Com
 export function buildDependencies(config: Config, logger: Logger, clock: Clock = systemClock): AppDeps {
   return {
     basePath: config.basePath,
+    v1BasePath: config.v1BasePath,
     companion: buildCompanion(config.companion, logger),
     corsOrigins: config.corsOrigins,
     auth: config.auth,

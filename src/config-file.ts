@@ -27,6 +27,7 @@ export interface RawStorage {
 
 export interface RawConfig {
   base_path?: string;
+  v1_base_path?: string;
   demo_page?: boolean;
   trust_proxy?: boolean;
   cors_origins?: string[];

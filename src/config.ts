@@ -40,6 +40,8 @@ export interface Config {
   /** One URL (standalone), or comma-separated Redis Cluster seed URLs: see redisSeedUrls. */
   redisUrl?: string;
   basePath: string;
+  /** Where API v1 is mounted. */
+  v1BasePath: string;
   demoPage: boolean;
   trustProxy: boolean;
   corsOrigins: string[];
@@ -260,6 +262,7 @@ export function parseConfig(raw: unknown, serverEnv: ServerEnv, source = 'config
       logLevel: serverEnv.logLevel,
       ...(serverEnv.redisUrl === undefined ? {} : { redisUrl: serverEnv.redisUrl }),
       basePath: config.base_path ?? '/api/engine/v2/uploads',
+      v1BasePath: config.v1_base_path ?? '/api/v1',
       demoPage: config.demo_page ?? false,
       trustProxy: config.trust_proxy ?? false,
       corsOrigins: config.cors_origins ?? [],

@@ -102,7 +102,8 @@ export function createAuthenticator(config: AuthConfig): Authenticator {
       if (!caller) throw errors.unauthenticated('X-API-Key is not valid');
       return { kind: 'user', caller };
     }
-    const uploadToken = req.get('x-upload-token');
+    // Upload-Token is API v1's spelling (seed 000: PortSIP-Upload-Token); X-Upload-Token everyone's.
+    const uploadToken = req.get('x-upload-token') ?? req.get('upload-token');
     if (uploadToken !== undefined && uploadToken !== '') return { kind: 'upload-token', token: uploadToken };
     throw errors.unauthenticated('send Authorization: Bearer <JWT> or X-API-Key');
   };

@@ -38,6 +38,7 @@ describe('the Uppy routes and the log', () => {
       host: '127.0.0.1',
       logLevel: 'info',
       basePath: '/api/engine/v2/uploads',
+      v1BasePath: '/api/v1',
       demoPage: false,
       trustProxy: false,
       corsOrigins: ['https://app.example'],

@@ -14,6 +14,7 @@ import { connectRedis, createRedisRepository } from '../../src/state/redis.js';
 import type { UploadRepository } from '../../src/domain/ports.js';
 import type { AzureStoreOptions, S3StoreOptions } from '../../src/stores/options.js';
 import { Client } from './protocol-driver.js';
+import { V1Client } from './v1-driver.js';
 import { createBucket, createContainer } from './provision.js';
 
 export const USERS = {
@@ -67,6 +68,8 @@ export interface TestBroker {
   /** One round of the timer main.ts runs: look in the store for awaited form uploads. */
   checkFormArrivals(): Promise<number>;
   as(user: UserName): Client;
+  /** API v1 as this user. */
+  v1(user: UserName): V1Client;
   withHeaders(headers: Record<string, string>): Client;
 }
 
@@ -77,6 +80,7 @@ export function buildBroker(options: BrokerOptions): TestBroker {
   const apiKeys = Object.fromEntries(Object.values(USERS).map(({ key, ...caller }) => [key, caller]));
   const deps: AppDeps = {
     basePath: '/api/engine/v2/uploads',
+    v1BasePath: '/api/v1',
     companion: { ...DEFAULT_COMPANION, tokenSecret: COMPANION_TOKEN_SECRET },
     corsOrigins: options.corsOrigins ?? [],
     auth: { apiKeys },
@@ -94,6 +98,7 @@ export function buildBroker(options: BrokerOptions): TestBroker {
     repo,
     checkFormArrivals: () => checkFormArrivals(deps),
     as: (user) => new Client(app, { 'X-API-Key': USERS[user].key }),
+    v1: (user) => new V1Client(app, { 'X-API-Key': USERS[user].key }),
     withHeaders: (headers) => new Client(app, headers),
   };
 }
