@@ -151,7 +151,8 @@ export interface ExpectedObject {
   partSizes: Map<number, number>;
 }
 
-export type Verdict = { ok: true; size: number } | { ok: false; reason: string };
+/** The store's judgement; `sha256` (hex) when it read the object back to judge it. */
+export type Verdict = { ok: true; size: number; sha256?: string } | { ok: false; reason: string };
 
 export interface CompleteMultipartInput {
   key: string;

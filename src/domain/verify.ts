@@ -31,7 +31,8 @@ export async function markVerified(ctx: DomainContext, record: UploadRecord, par
   const storage = ctx.storages.byId(record.storageId);
   const verdict = await storage.store.verifyObject(expectedObject(record, parts, size));
   if (!verdict.ok) throw errors.verificationFailed(`upload ${record.id} is not complete: ${verdict.reason}`);
-  return markComplete(ctx, record, { fileSize: verdict.size });
+  // A store that read the object back to judge it (Azure blocks) proved its SHA-256 too.
+  return markComplete(ctx, record, { fileSize: verdict.size, ...(verdict.sha256 === undefined ? {} : { sha256: verdict.sha256, digestCheck: 'read-back' as const }) });
 }
 
 export interface Established {

@@ -198,8 +198,9 @@ export function createAzureStore(options: AzureStoreOptions, runtime: StoreRunti
       // A block's MD5 is checked only when the client sent it: the ids and sizes above prove
       // the shape, not the bytes. Where the whole file's MD5 is known, read the blob back.
       if (expected.kind === 'chunked' && expected.fileMd5 !== undefined) {
-        const actual = await md5Of(await download(expected.key));
-        if (actual !== expected.fileMd5) return { ok: false, reason: `the committed blob's bytes have MD5 ${actual}, not the file's ${expected.fileMd5}` };
+        const actual = await digestsOf(await download(expected.key));
+        if (actual.md5 !== expected.fileMd5) return { ok: false, reason: `the committed blob's bytes have MD5 ${actual.md5}, not the file's ${expected.fileMd5}` };
+        return { ok: true, size, sha256: actual.sha256 };
       }
       return { ok: true, size };
     },
@@ -257,8 +258,13 @@ export function createAzureStore(options: AzureStoreOptions, runtime: StoreRunti
   };
 }
 
-async function md5Of(bytes: AsyncIterable<Uint8Array>): Promise<string> {
-  const hash = createHash('md5');
-  for await (const chunk of bytes) hash.update(chunk);
-  return hash.digest('base64');
+/** Base64 MD5 and hex SHA-256 of a stream, in one pass. */
+async function digestsOf(bytes: AsyncIterable<Uint8Array>): Promise<{ md5: string; sha256: string }> {
+  const md5 = createHash('md5');
+  const sha256 = createHash('sha256');
+  for await (const chunk of bytes) {
+    md5.update(chunk);
+    sha256.update(chunk);
+  }
+  return { md5: md5.digest('base64'), sha256: sha256.digest('hex') };
 }

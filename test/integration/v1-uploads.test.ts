@@ -4,7 +4,7 @@
 // header; Azure has none) — so a wrong digest is caught, and nothing completes.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildBroker, freshStores, storageConfigs, type TestStores } from '../support/broker.js';
-import { MiB, testBytes } from '../support/protocol-driver.js';
+import { MiB, sendSigned, testBytes } from '../support/protocol-driver.js';
 import { sha256Hex } from '../support/v1-driver.js';
 
 describe.each(['s3', 'azure'] as const)('API v1 on %s', (storageId) => {
@@ -69,5 +69,22 @@ describe.each(['s3', 'azure'] as const)('API v1 on %s', (storageId) => {
     expect(done.status, JSON.stringify(done.body)).toBe(201);
     expect(done.body).toMatchObject({ sha256: sha256Hex(bytes), verified: 'read-back' });
     expect((await alice.get(`/uploads/${created.body.id}`)).body).toMatchObject({ integrity: 'listed-etags' });
+  });
+});
+
+describe('other protocols’ uploads in API v1', () => {
+  it('a PlaceOS chunked upload to Azure is read back at finalize: it gains its SHA-256, and API v1 serves it by digest', async () => {
+    const stores = await freshStores();
+    const broker = buildBroker({ storages: storageConfigs(stores) });
+    const placeos = broker.as('alice');
+    const bytes = testBytes(6 * MiB + 11);
+    const { id, parts, firstBody } = await placeos.startChunked(bytes, { storage_id: 'azure' });
+    await placeos.uploadParts(id, parts, [1, 2], firstBody);
+    const finish = await placeos.finish(id);
+    expect((await sendSigned(finish.signature, finish.body)).status).toBe(201);
+    expect((await placeos.put(`/${id}`)).status).toBe(200);
+    const v1 = broker.v1('alice');
+    expect((await v1.get(`/uploads/${id}`)).body).toMatchObject({ sha256: sha256Hex(bytes), verified: 'read-back', state: 'complete' });
+    expect((await v1.download(sha256Hex(bytes))).equals(bytes)).toBe(true);
   });
 });
