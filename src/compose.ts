@@ -8,6 +8,7 @@ import type { AppDeps } from './app.js';
 import { redisSeedUrls, type CompanionSettings, type Config, type StorageConfig } from './config.js';
 import type { CompanionConfig } from './protocols/companion/router.js';
 import { randomIds, systemClock, type Clock } from './domain/clock.js';
+import { effectivePolicy } from './domain/part-plan.js';
 import { StorageRegistry, type Storage } from './domain/storages.js';
 import { createMemoryRepository } from './state/memory.js';
 import { connectRedis, connectRedisCluster, createRedisRepository } from './state/redis.js';
@@ -20,11 +21,12 @@ export function createLogger(level: string): Logger {
 }
 
 export function buildStorages(configs: StorageConfig[], clock: Clock = systemClock): StorageRegistry {
-  const storages: Storage[] = configs.map((s) => {
+  const storages: Storage[] = configs.map((s, index) => {
     // The clock signs too: expiry is computed from it, so tests can move time.
     const store = s.s3 ? createS3Store(s.s3, { clock }) : createAzureStore(s.azure as NonNullable<typeof s.azure>, { clock });
     const verification = s.verification ?? (store.capabilities.checksSha256 ? 'store' : 'read-back');
-    return { id: s.id, type: s.type, isDefault: s.isDefault, filters: s.filters, store, verification, dedupe: s.dedupe ?? 'owner', ...(s.tenants ? { tenants: s.tenants } : {}) };
+    const partPolicy = effectivePolicy(store.capabilities.limits, s.partPolicy, `storages[${index}].part_policy`);
+    return { id: s.id, type: s.type, isDefault: s.isDefault, filters: s.filters, store, verification, dedupe: s.dedupe ?? 'owner', partPolicy, ...(s.tenants ? { tenants: s.tenants } : {}) };
   });
   return new StorageRegistry(storages);
 }

@@ -23,6 +23,7 @@ export interface RawStorage {
   verification?: 'store' | 'read-back' | 'declared';
   dedupe?: 'owner' | 'tenant' | 'off';
   checks_sha256?: boolean;
+  part_policy?: { min_part_size?: number; max_part_size?: number; part_size_unit?: number; max_part_count?: number };
 }
 
 export interface RawConfig {

@@ -11,6 +11,7 @@ import { DEFAULT_LIMITS, type Limits } from './domain/context.js';
 import type { FileFilters } from './domain/file-policy.js';
 import type { Caller, DigestCheck, StoreType } from './domain/upload.js';
 import type { DedupeScope } from './domain/storages.js';
+import type { PartPolicyConfig } from './domain/part-plan.js';
 import type { AzureStoreOptions, S3StoreOptions } from './stores/options.js';
 import { describeConfigErrors } from './schema-messages.js';
 import { parseConfigText, type RawConfig } from './config-file.js';
@@ -29,6 +30,8 @@ export interface StorageConfig {
   verification?: DigestCheck;
   /** Absent: 'owner'. */
   dedupe?: DedupeScope;
+  /** Narrows the store's part limits (seed 004). */
+  partPolicy?: PartPolicyConfig;
   s3?: S3StoreOptions;
   azure?: AzureStoreOptions;
 }
@@ -171,6 +174,15 @@ function required(value: string | undefined, field: string, secret = false): str
   return value;
 }
 
+function partPolicyOf(raw: NonNullable<RawConfig['storages'][number]['part_policy']>): PartPolicyConfig {
+  return {
+    ...(raw.min_part_size === undefined ? {} : { minPartSize: raw.min_part_size }),
+    ...(raw.max_part_size === undefined ? {} : { maxPartSize: raw.max_part_size }),
+    ...(raw.part_size_unit === undefined ? {} : { partSizeUnit: raw.part_size_unit }),
+    ...(raw.max_part_count === undefined ? {} : { maxPartCount: raw.max_part_count }),
+  };
+}
+
 function toStorage(raw: RawConfig['storages'][number], index: number, read: ReadFile): StorageConfig {
   const where = `storages[${index}]`;
   const filters: FileFilters = {
@@ -183,6 +195,7 @@ function toStorage(raw: RawConfig['storages'][number], index: number, read: Read
     ...(raw.tenants ? { tenants: raw.tenants } : {}),
     ...(raw.verification === undefined ? {} : { verification: raw.verification }),
     ...(raw.dedupe === undefined ? {} : { dedupe: raw.dedupe }),
+    ...(raw.part_policy === undefined ? {} : { partPolicy: partPolicyOf(raw.part_policy) }),
   };
   if (raw.type === 's3') {
     const s3: S3StoreOptions = {

@@ -21,6 +21,7 @@ export const initiateBody = {
     temporary: { type: 'boolean', description: 'also accepted as the temporary query parameter' },
     storage_id: { type: 'string', minLength: 1, maxLength: 64 },
     tags: { type: 'array', maxItems: 50, items: { type: 'string', minLength: 1, maxLength: 128 } },
+    part_size: { type: 'integer', minimum: 1, maximum: 5497558138880, description: "the part size the client wants; checked against the storage's part policy" },
   },
 } as const;
 export type InitiateBody = FromSchema<typeof initiateBody>;

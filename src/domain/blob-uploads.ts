@@ -24,6 +24,8 @@ export interface InitiateInput {
   temporary?: boolean;
   storageId?: string;
   tags?: string[];
+  /** A part size the client asks for (checked against the storage's part policy). */
+  partSize?: number;
   sessionId?: string;
   uploadToken?: string;
 }
@@ -35,7 +37,11 @@ export async function initiateBlobUpload(ctx: DomainContext, access: Access, inp
   const caller = requireUser(access);
   const fileName = sanitiseFileName(input.fileName);
   const mime = mimeFor(fileName, input.mime);
-  const { storage, plan } = planFor(ctx, access, { fileName, fileSize: input.size, mime, ...(input.storageId === undefined ? {} : { storageId: input.storageId }) });
+  const { storage, plan } = planFor(ctx, access, {
+    fileName, fileSize: input.size, mime,
+    ...(input.storageId === undefined ? {} : { storageId: input.storageId }),
+    ...(input.partSize === undefined ? {} : { partSize: input.partSize }),
+  });
   const common = {
     access, storage, fileName, mime, integrity: 'store-md5' as const, fileSize: input.size,
     ...(input.sha256 === undefined ? {} : { sha256: input.sha256 }),

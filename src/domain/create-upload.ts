@@ -37,6 +37,8 @@ export interface FileFacts {
   fileSize: number;
   mime?: string;
   storageId?: string;
+  /** A part size the client asks for, checked against the storage's part policy. */
+  partSize?: number;
 }
 
 /** Which storage would take this file, and the plan it would get. Refuses before anything is signed. */
@@ -44,7 +46,7 @@ export function planFor(ctx: DomainContext, access: Access, file: FileFacts): { 
   const caller = requireUser(access);
   const fileName = sanitiseFileName(file.fileName);
   const storage = ctx.storages.choose(caller, { fileName, fileSize: file.fileSize, ...(file.mime === undefined ? {} : { mime: file.mime }) }, file.storageId);
-  return { storage, plan: planParts(file.fileSize, storage.store.capabilities.limits, ctx.limits.directUploadThreshold) };
+  return { storage, plan: planParts(file.fileSize, storage.store.capabilities.limits, ctx.limits.directUploadThreshold, storage.partPolicy, file.partSize) };
 }
 
 /** The mime type the client gave, else the one its extension implies. */

@@ -3,6 +3,7 @@
 // created in and look it up by id from then on.
 import { errors } from './errors.js';
 import { filterRefusal, sizeRefusal, type FileFilters } from './file-policy.js';
+import type { PartPolicy } from './part-plan.js';
 import type { BlobStore } from './ports.js';
 import type { Caller, DigestCheck, StoreType } from './upload.js';
 
@@ -16,6 +17,8 @@ export interface Storage {
   /** How a SHA-256 is established at completion. */
   verification: DigestCheck;
   dedupe: DedupeScope;
+  /** Seed 004's part rules for this storage: the store's limits narrowed by config. */
+  partPolicy: PartPolicy;
   /** Tenants allowed to use it; undefined = every tenant. */
   tenants?: string[];
   filters: FileFilters;

@@ -35,6 +35,7 @@ export function initiateRoute({ ctx, validators }: RouteDeps): RequestHandler {
       ...(temporary === undefined ? {} : { temporary }),
       ...(body.storage_id === undefined ? {} : { storageId: body.storage_id }),
       ...(body.tags === undefined ? {} : { tags: body.tags }),
+      ...(body.part_size === undefined ? {} : { partSize: body.part_size }),
     });
     res.set('Upload-ID', outcome.record.id);
     if (outcome.kind === 'present') {
