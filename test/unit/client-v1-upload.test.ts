@@ -46,11 +46,18 @@ describe('v1 upload of one file (fake broker and store)', () => {
     const world = fakeV1(file, { storeDelayMs: 10 });
     await uploadBlob(countingSource(file).source, opts(world, { parallel: 4, readAhead: 8 })).done;
     const calls = world.signCalls();
-    expect(calls.length).toBeLessThanOrEqual(12); // 40 parts
-    expect(Math.max(...calls.map((c) => (c.body as { parts: unknown[] }).parts.length))).toBeGreaterThan(1);
+    expect(calls.length).toBeLessThanOrEqual(7); // 40 parts, batches of up to readAhead (8)
+    expect(Math.max(...calls.map((c) => (c.body as { parts: unknown[] }).parts.length))).toBe(8);
     expect([...world.signings.values()].every((n) => n === 1)).toBe(true);
     expect(world.signings.size).toBe(40);
     expect(world.storePuts.every((p) => p.status === 200)).toBe(true);
+  });
+
+  it('at the start, idle senders wait for the first batch instead of asking for their part alone', async () => {
+    const file = randomBytes(5000);
+    const world = fakeV1(file);
+    await uploadBlob(countingSource(file).source, opts(world, { parallel: 3, readAhead: 3 })).done;
+    expect(world.signCalls().map((c) => (c.body as { parts: Array<{ number: number }> }).parts.map((p) => p.number))).toEqual([[1, 2, 3], [4, 5]]);
   });
 
   it('caps one signing call at signBatch parts', async () => {

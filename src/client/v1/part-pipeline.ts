@@ -1,9 +1,12 @@
 // The v1 transfer of one file: a reader hashes parts in order (part-feed.ts),
 // staying at most `readAhead` parts ahead of the `parallel` parts in flight
 // (memory: parallel + readAhead parts). A part can be signed only once hashed
-// (its URL binds its MD5), so signatures are asked for in batches of the
-// hashed parts: whenever `readAhead` of them wait unsigned, the file's last
-// part is read, or a sender reaches an unsigned part (batch-signer.ts).
+// (its URL binds its MD5), so signatures are asked for in batches of hashed
+// parts (batch-signer.ts): when `readAhead` of them wait unsigned, when the
+// file's last part is read, or when a sender needs one and the reader has
+// stopped (window full). While the reader runs, a sender waits for the batch
+// rather than asking for its part alone: at the start that costs the hashing
+// of a few parts, and saves a broker call per part.
 import { anySignal, type RunControl } from '../control.js';
 import { sendSigned } from '../store-request.js';
 import { withStoreRetries } from '../store-retry.js';
@@ -29,7 +32,25 @@ export interface PipelineOptions {
 }
 
 interface ReadyPart extends HashedPart {
-  signature?: Promise<Signature>;
+  /** Settles once the part is in a batch asked for (`requested`), or re-signed. */
+  signature: Promise<Signature>;
+  requested: boolean;
+  request(signature: Promise<Signature>): void;
+}
+
+function readyPart(part: HashedPart): ReadyPart {
+  let settle!: (signature: Promise<Signature>) => void;
+  const signature = new Promise<Signature>((resolve) => (settle = resolve));
+  const ready: ReadyPart = {
+    ...part,
+    signature,
+    requested: false,
+    request(promise) {
+      ready.requested = true;
+      settle(promise);
+    },
+  };
+  return ready;
 }
 
 export class PartPipeline {
@@ -39,6 +60,10 @@ export class PartPipeline {
   private held = 0;
   private reading = false;
   private readFailure: unknown;
+  /** Hashed parts whose signature nobody asked for yet, in part order (some may be with senders). */
+  private unsigned: ReadyPart[] = [];
+  /** Senders waiting for a signature not asked for yet. */
+  private starving = 0;
   private waiters: Array<() => void> = [];
   private sent = 0;
 
@@ -68,14 +93,17 @@ export class PartPipeline {
       try {
         while (!feed.exhausted && this.held < parallel + readAhead && !control.cancelled) {
           this.held++;
-          this.ready.push(await feed.next());
-          if (feed.exhausted || this.ready.filter((p) => !p.signature).length >= Math.max(1, readAhead)) this.signWaiting();
+          const part = readyPart(await feed.next());
+          this.ready.push(part);
+          this.unsigned.push(part);
+          if (feed.exhausted || this.unsigned.length >= Math.max(1, readAhead)) this.signWaiting();
           this.notify();
         }
       } catch (error) {
         this.readFailure = error;
       } finally {
         this.reading = false;
+        if (this.starving > 0) this.signWaiting(); // the reader stopped: no batch grows any more
         this.notify();
       }
     })();
@@ -83,13 +111,33 @@ export class PartPipeline {
 
   /** Asks for the signatures of every hashed part without one: one broker call (batch-signer.ts). */
   private signWaiting(): void {
-    for (const part of this.ready) if (!part.signature) this.resign(part);
+    const parts = this.unsigned;
+    this.unsigned = [];
+    for (const part of parts) if (!part.requested) part.request(this.signOne(part));
   }
 
-  private resign(part: ReadyPart): Promise<Signature> {
+  private signOne(part: ReadyPart): Promise<Signature> {
     const signature = this.options.signer.sign({ number: part.number, md5: part.md5, sha256: part.sha256 });
     signature.catch(() => undefined); // awaited by the sender; a failure there fails the run
-    return (part.signature = signature);
+    return signature;
+  }
+
+  /** A fresh signature for this part alone (expired, or about to). */
+  private resign(part: ReadyPart): Promise<Signature> {
+    part.requested = true;
+    return (part.signature = this.signOne(part));
+  }
+
+  /** The part's signature; a part not yet in a batch waits for one while the reader runs, else asks now. */
+  private async signatureOf(part: ReadyPart, signal: AbortSignal): Promise<Signature> {
+    if (part.requested) return abortable(part.signature, signal);
+    if (!this.reading) this.signWaiting();
+    this.starving++;
+    try {
+      return await abortable(part.signature, signal);
+    } finally {
+      this.starving--;
+    }
   }
 
   private notify(): void {
@@ -163,16 +211,12 @@ export class PartPipeline {
     const { signer, events, retries, retryDelayMs } = this.options;
     let attempt = 0;
     let renewedEarly = false;
-    if (!part.signature) {
-      this.resign(part);
-      this.signWaiting(); // the parts behind it, in the same call
-    }
     const resign = () => this.resign(part);
     const onRetry = (n: number, failure: keyof typeof RETRY_REASON) => events.retry(part.number, n, RETRY_REASON[failure]);
     await withStoreRetries({ retries, baseDelayMs: retryDelayMs, signal, onRetry }, async (previous) => {
       attempt++;
       if (previous === 'resign') resign();
-      let signature = await abortable(part.signature ?? resign(), signal);
+      let signature = await this.signatureOf(part, signal);
       // Once only: a clock that makes every fresh URL look stale must not loop; the store's 403 has the last word.
       if (signer.stale(signature) && !renewedEarly) {
         renewedEarly = true;
