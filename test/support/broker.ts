@@ -5,6 +5,7 @@ import pino from 'pino';
 import { inject } from 'vitest';
 import { createApp, type AppDeps } from '../../src/app.js';
 import { checkFormArrivals } from '../../src/domain/form-upload.js';
+import { sweep, type SweepResult } from '../../src/domain/sweeper.js';
 import { buildStorages } from '../../src/compose.js';
 import { DEFAULT_COMPANION, type StorageConfig } from '../../src/config.js';
 import { systemClock, randomIds, type Clock } from '../../src/domain/clock.js';
@@ -67,6 +68,8 @@ export interface TestBroker {
   repo: UploadRepository;
   /** One round of the timer main.ts runs: look in the store for awaited form uploads. */
   checkFormArrivals(): Promise<number>;
+  /** One round of the sweeper as the process named `holder` runs it (main.ts's timer). */
+  sweep(holder: string): Promise<SweepResult>;
   as(user: UserName): Client;
   /** API v1 as this user. */
   v1(user: UserName): V1Client;
@@ -97,6 +100,7 @@ export function buildBroker(options: BrokerOptions): TestBroker {
     app,
     repo,
     checkFormArrivals: () => checkFormArrivals(deps),
+    sweep: (holder) => sweep(deps, holder),
     as: (user) => new Client(app, { 'X-API-Key': USERS[user].key }),
     v1: (user) => new V1Client(app, { 'X-API-Key': USERS[user].key }),
     withHeaders: (headers) => new Client(app, headers),
