@@ -34,7 +34,12 @@ export interface ProgressView {
 }
 
 export function barView(stream: NodeJS.WritableStream): ProgressView {
-  const bars = new cliProgress.MultiBar(
+  const bars = multiBar(stream);
+  return { file: (name, size) => fileBar(bars, name, size), stop: () => bars.stop() };
+}
+
+export function multiBar(stream: NodeJS.WritableStream): cliProgress.MultiBar {
+  return new cliProgress.MultiBar(
     {
       stream,
       // Own payload names: {eta} and {value} are cli-progress's, computed from its own timer.
@@ -45,23 +50,23 @@ export function barView(stream: NodeJS.WritableStream): ProgressView {
     },
     cliProgress.Presets.shades_classic,
   );
+}
+
+/** One file's bar in `bars`; `bar` is there so a caller can remove it when the file is done. */
+export function fileBar(bars: cliProgress.MultiBar, name: string, size: number): FileView & { bar: cliProgress.SingleBar } {
+  const payload = { name: label(name), done: formatBytes(0), size: formatBytes(size), rate: '', left: '--', status: 'hashing' };
+  const bar = bars.create(Math.max(1, size), 0, payload);
   return {
-    file(name, size) {
-      const payload = { name: label(name), done: formatBytes(0), size: formatBytes(size), rate: '', left: '--', status: 'hashing' };
-      const bar = bars.create(Math.max(1, size), 0, payload);
-      return {
-        hashing: (e) => bar.update(e.bytesHashed, { ...payload, done: formatBytes(e.bytesHashed), status: 'hashing' }),
-        progress: (e) =>
-          bar.update(e.bytesDone, { ...payload, done: formatBytes(e.bytesDone), rate: e.rate > 0 ? `${formatBytes(e.rate)}/s` : '', left: formatEta(e.etaSeconds), status: `parts ${e.partsDone}/${e.partsTotal}` }),
-        state: (state) => {
-          payload.status = state;
-          if (state === 'complete') bar.update(Math.max(1, size), { status: state });
-          else bar.update({ status: state });
-        },
-        log: (line) => bars.log(`${line}\n`),
-      };
+    bar,
+    hashing: (e) => bar.update(e.bytesHashed, { ...payload, done: formatBytes(e.bytesHashed), status: 'hashing' }),
+    progress: (e) =>
+      bar.update(e.bytesDone, { ...payload, done: formatBytes(e.bytesDone), rate: e.rate > 0 ? `${formatBytes(e.rate)}/s` : '', left: formatEta(e.etaSeconds), status: `parts ${e.partsDone}/${e.partsTotal}` }),
+    state: (state) => {
+      payload.status = state;
+      if (state === 'complete') bar.update(Math.max(1, size), { status: state });
+      else bar.update({ status: state });
     },
-    stop: () => bars.stop(),
+    log: (line) => bars.log(`${line}\n`),
   };
 }
 
@@ -92,10 +97,10 @@ export function lineView(out: NodeJS.WritableStream, now: () => number = Date.no
 }
 
 /** Bars line up only if labels have one width: long paths keep their end (the file name). */
-function label(name: string, width = 28): string {
+export function label(name: string, width = 28): string {
   return name.length > width ? `…${name.slice(name.length - width + 1)}` : name.padEnd(width);
 }
 
-function percent(done: number, total: number): string {
+export function percent(done: number, total: number): string {
   return `${total === 0 ? 100 : Math.floor((done * 100) / total)}%`;
 }

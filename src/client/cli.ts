@@ -1,19 +1,17 @@
 // signpost: upload files through a Signpost broker from a shell.
-//   signpost upload <files…> --url <broker> [--token <jwt> | --api-key <key>] [--parallel N]
-//   signpost status <id>    signpost abort <id>
-// Rerunning the same upload resumes it: the broker finds the unfinished upload
-// by owner, name, size and MD5 and answers with the parts it already has.
+//   signpost upload <files…> --url <broker> [--token <jwt> | --api-key <key>] [--parallel N] [--api v1]
+//   signpost sync <dir>     signpost status <id>    signpost abort <id>
+// Rerunning the same upload resumes it (PlaceOS API): the broker finds the unfinished
+// upload by owner, name, size and MD5 and answers with the parts it already has.
+// With --api v1 a file the store already holds (same SHA-256) is not sent again.
 import { pathToFileURL } from 'node:url';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, Option } from 'commander';
+import { connection, positiveInt, reasonOf, type CliIo, type ConnectionFlags } from './cli-common.js';
 import { barView, formatBytes, lineView, type ProgressView } from './cli-view.js';
-import { BrokerClient, fileSource, upload, UploadError, type UploadOptions, type UploadResult } from './node.js';
+import { syncCommand } from './cli-sync.js';
+import { BrokerClient, fileSource, upload, uploadBlob, type BlobUploadResult, type UploadResult } from './node.js';
 
-interface ConnectionFlags {
-  url?: string;
-  token?: string;
-  apiKey?: string;
-  basePath?: string;
-}
+export { reasonOf, type CliIo } from './cli-common.js';
 
 interface UploadFlags extends ConnectionFlags {
   parallel: number;
@@ -22,55 +20,42 @@ interface UploadFlags extends ConnectionFlags {
   storage?: string;
   tags?: string;
   public?: boolean;
+  api: 'placeos' | 'v1';
+  /** v1: hash first so a file the store holds is not sent (--no-dedupe: one read, no check). */
+  dedupe: boolean;
+  temporary?: boolean;
 }
 
-export interface CliIo {
-  stdout: NodeJS.WriteStream;
-  stderr: NodeJS.WriteStream;
-  env: NodeJS.ProcessEnv;
-  /** Injected by tests (fault-injecting fetch); default global fetch. */
-  fetch?: typeof fetch;
-}
-
-const positiveInt = (value: string) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
-  return n;
-};
-
-function connection(flags: ConnectionFlags, io: CliIo): Pick<UploadOptions, 'url' | 'headers' | 'basePath'> & { fetch?: typeof fetch } {
-  const url = flags.url ?? io.env['SIGNPOST_URL'];
-  if (!url) throw new UploadError({ code: 'usage', message: 'no broker URL: pass --url or set SIGNPOST_URL' });
-  const token = flags.token ?? io.env['SIGNPOST_TOKEN'];
-  const apiKey = flags.apiKey ?? io.env['SIGNPOST_API_KEY'];
-  const headers: Record<string, string> = {};
-  if (token) headers['Authorization'] = `Bearer ${token}`;
-  else if (apiKey) headers['X-API-Key'] = apiKey;
-  return { url, headers, ...(flags.basePath ? { basePath: flags.basePath } : {}), ...(io.fetch ? { fetch: io.fetch } : {}) };
-}
-
-/** The broker's own words when it gave some. */
-export function reasonOf(error: unknown): string {
-  if (error instanceof UploadError) return error.brokerMessage ?? error.message;
-  return error instanceof Error ? error.message : String(error);
-}
-
-async function uploadOne(path: string, flags: UploadFlags, io: CliIo, view: ProgressView): Promise<UploadResult> {
+async function uploadOne(path: string, flags: UploadFlags, io: CliIo, view: ProgressView): Promise<string> {
   const source = await fileSource(path);
   const file = view.file(path, source.size);
-  const task = upload(source, {
+  const common = {
     ...connection(flags, io),
     parallel: flags.parallel,
     retries: flags.retries,
     ...(flags.storage ? { storageId: flags.storage } : {}),
     ...(flags.tags ? { tags: flags.tags.split(',').map((t) => t.trim()).filter(Boolean) } : {}),
-    ...(flags.public ? { public: true } : {}),
-  });
+  };
+  const task =
+    flags.api === 'v1'
+      ? uploadBlob(source, { ...common, dedupe: flags.dedupe, ...(flags.temporary ? { temporary: true } : {}) })
+      : upload(source, { ...common, ...(flags.public ? { public: true } : {}) });
   task.on('hashing', file.hashing).on('progress', file.progress).on('state', file.state);
   task.on('part', (e) => {
     if (e.status === 'retry') file.log(`${path}: part ${e.part} retry ${e.attempt} (${e.reason ?? 'error'})`);
   });
-  return task.done;
+  const result: UploadResult | BlobUploadResult = await task.done;
+  return 'alreadyPresent' in result ? blobLine(path, result) : placeosLine(path, result);
+}
+
+function placeosLine(path: string, r: UploadResult): string {
+  const how = r.resumed ? `resumed: sent ${r.partsSent} parts, skipped ${r.partsSkipped}` : `sent ${r.partsSent} part${r.partsSent === 1 ? '' : 's'}`;
+  return `${path}: uploaded ${r.uploadId} to ${r.residence} (${formatBytes(r.size)}, ${how})`;
+}
+
+function blobLine(path: string, r: BlobUploadResult): string {
+  if (r.alreadyPresent) return `${path}: skipped: already in the store (${r.id}, sha256 ${r.sha256})`;
+  return `${path}: uploaded ${r.id} (${formatBytes(r.size)}, sent ${r.partsSent} part${r.partsSent === 1 ? '' : 's'}, sha256 ${r.sha256}, verified ${r.verified ?? '?'})`;
 }
 
 async function uploadAll(paths: string[], flags: UploadFlags, io: CliIo): Promise<number> {
@@ -89,9 +74,7 @@ async function uploadAll(paths: string[], flags: UploadFlags, io: CliIo): Promis
   const worker = async () => {
     for (let path = queue.shift(); path !== undefined; path = queue.shift()) {
       try {
-        const r = await uploadOne(path, flags, io, view);
-        const how = r.resumed ? `resumed: sent ${r.partsSent} parts, skipped ${r.partsSkipped}` : `sent ${r.partsSent} part${r.partsSent === 1 ? '' : 's'}`;
-        lines.push(`${path}: uploaded ${r.uploadId} to ${r.residence} (${formatBytes(r.size)}, ${how})`);
+        lines.push(await uploadOne(path, flags, io, view));
       } catch (error) {
         failures++;
         lines.push(`\0signpost: ${path}: ${reasonOf(error)}`);
@@ -110,13 +93,13 @@ async function uploadAll(paths: string[], flags: UploadFlags, io: CliIo): Promis
 
 export function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
   const program = new Command('signpost').description('Upload files straight to S3 or Azure Blob through a Signpost broker').exitOverride();
-  const common = (command: Command) =>
+  const common = (command: Command, basePath = '/api/engine/v2/uploads; /api/v1 with --api v1') =>
     command
       // Flags win over the environment; read in connection().
       .option('--url <broker>', 'broker origin, e.g. http://127.0.0.1:8080 (env SIGNPOST_URL)')
       .option('--token <jwt>', 'bearer token (env SIGNPOST_TOKEN)')
       .option('--api-key <key>', 'API key, used when no token is given (env SIGNPOST_API_KEY)')
-      .option('--base-path <path>', 'API base path (default /api/engine/v2/uploads)');
+      .option('--base-path <path>', `API base path (default ${basePath})`);
 
   common(program.command('upload').argument('<files...>', 'files to upload').description('upload files; rerun the same command to resume'))
     .option('--parallel <n>', 'parts in flight per file', positiveInt, 4)
@@ -124,8 +107,13 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .option('--retries <n>', 'retries per request', (v) => (v === '0' ? 0 : positiveInt(v)), 5)
     .option('--storage <id>', 'storage id (default: the broker chooses)')
     .option('--tags <a,b>', 'comma-separated tags')
-    .option('--public', 'make the object publicly readable')
+    .option('--public', 'make the object publicly readable (PlaceOS API)')
+    .addOption(new Option('--api <name>', 'placeos: resumable by file identity; v1: by SHA-256, skips what the store holds').choices(['placeos', 'v1']).default('placeos'))
+    .option('--no-dedupe', 'v1: send without hashing first (one read of the file; never skipped)')
+    .option('--temporary', "v1: the upload gets the broker's temporary lifetime")
     .action(async (files: string[], flags: UploadFlags) => setExit(await uploadAll(files, flags, io)));
+
+  common(syncCommand(program, io, setExit), '/api/v1');
 
   common(program.command('status').argument('<id>', 'upload id').description("print the broker's record of an upload as JSON")).action(async (id: string, flags: ConnectionFlags) => {
     const status = await new BrokerClient(connection(flags, io)).status(id);

@@ -1,52 +1,13 @@
-// Node-only: a file on disk as an UploadSource. Each slice opens, reads the
-// range and closes, so nothing holds the whole file, nothing leaks a
-// descriptor, and a file changed since it was opened is noticed.
-import { open, stat } from 'node:fs/promises';
-import { basename } from 'node:path';
-import mime from 'mime-types';
-import { UploadError } from './errors.js';
+// Node-only: everything of signpost/client, plus a file on disk as an
+// UploadSource, node:crypto digests for API v1, and a folder synced through an
+// upload session.
 import { uploadBlob as uploadBlobWith } from './index.js';
 import type { UploadSource } from './types.js';
 import type { BlobUploadTask } from './v1/blob-task.js';
 import { nodeDigests } from './v1/node-digests.js';
 import type { BlobUploadOptions } from './v1/types.js';
 
-export interface FileSourceOptions {
-  /** Name sent to the broker; default the path's basename. */
-  name?: string;
-  type?: string;
-}
-
-export async function fileSource(path: string, options: FileSourceOptions = {}): Promise<UploadSource> {
-  const info = await stat(path);
-  if (!info.isFile()) throw new UploadError({ code: 'source_changed', message: `${path} is not a regular file` });
-  const type = options.type ?? (mime.lookup(path) || undefined);
-  return {
-    name: options.name ?? basename(path),
-    size: info.size,
-    ...(type ? { type } : {}),
-    async slice(start, end) {
-      const handle = await open(path, 'r');
-      try {
-        const now = await handle.stat();
-        // The whole-file MD5 was computed once; bytes read later must be the same file's.
-        if (now.size !== info.size || now.mtimeMs !== info.mtimeMs) {
-          throw new UploadError({ code: 'source_changed', message: `${path} changed during the upload (size or modification time differs); upload it again` });
-        }
-        const buffer = Buffer.allocUnsafe(Math.max(0, end - start));
-        let filled = 0;
-        while (filled < buffer.length) {
-          const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, start + filled);
-          if (bytesRead === 0) break;
-          filled += bytesRead;
-        }
-        return new Uint8Array(buffer.buffer, buffer.byteOffset, filled);
-      } finally {
-        await handle.close();
-      }
-    },
-  };
-}
+export { fileSource, type FileSourceOptions } from './file-source.js';
 
 /** Like the core uploadBlob(), but hashes with node:crypto (several times faster than hash-wasm in Node) unless options.digests is given. */
 export function uploadBlob(source: UploadSource | Blob, options: BlobUploadOptions): BlobUploadTask {
@@ -54,4 +15,6 @@ export function uploadBlob(source: UploadSource | Blob, options: BlobUploadOptio
 }
 
 export { nodeDigests } from './v1/node-digests.js';
+export { syncFolder, DEFAULT_MANIFEST, type SyncOptions, type SyncObserver, type SyncFileObserver, type SyncProgress, type SyncPhase, type SyncResult, type SyncedFile, type SyncFailure, type Manifest, type ManifestEntry } from './v1/sync.js';
+export { listFolder, type FolderFile, type FolderListing, type SkippedEntry } from './v1/folder.js';
 export * from './index.js';
