@@ -56,6 +56,7 @@ export const partsBody = {
           number: { type: 'integer', minimum: 1, maximum: 50000 },
           md5: { type: 'string', maxLength: 64, description: "the part's MD5, base64 (or hex)" },
           sha256: SHA256,
+          checksum: { type: 'string', maxLength: 200, pattern: '^[A-Za-z0-9-]+:.+$', description: '<algorithm>:<digest in hex or base64>: md5, sha1, sha256, crc32c (S3) or md5, crc64 (Azure)' },
         },
       },
     },

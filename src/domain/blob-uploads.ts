@@ -9,7 +9,9 @@ import { findPresentBlob } from './dedupe.js';
 import { errors } from './errors.js';
 import { sanitiseFileName } from './file-policy.js';
 import { plannedPartSize } from './part-plan.js';
+import type { Checksum, ChecksumCheck } from './checksums.js';
 import type { SignedRequest } from './ports.js';
+import type { Storage } from './storages.js';
 import { effectiveState } from './state-machine.js';
 import type { UploadRecord } from './upload.js';
 import { markComplete } from './verify.js';
@@ -72,20 +74,54 @@ export interface PartToSign {
   md5?: string;
   /** Lower-case hex SHA-256 of the part. */
   sha256?: string;
+  /** A checksum in another algorithm (seed 004). */
+  checksum?: Checksum;
 }
 
 export interface SignedPart {
   number: number;
   signature: SignedRequest;
   expiresAt: number;
+  /** Each checksum signed into the request and how the store treats it. */
+  checks: Record<string, ChecksumCheck>;
+}
+
+/** An md5: or sha256: checksum is the md5 or sha256 field said otherwise; two different ones are a 400. */
+function folded(part: PartToSign): PartToSign {
+  const { checksum, ...rest } = part;
+  if (checksum?.algorithm === 'md5') {
+    if (rest.md5 !== undefined && rest.md5 !== checksum.base64) throw errors.badRequest(`part ${part.number} gives two different MD5s`);
+    return { ...rest, md5: checksum.base64 };
+  }
+  if (checksum?.algorithm === 'sha256') {
+    const hex = Buffer.from(checksum.base64, 'base64').toString('hex');
+    if (rest.sha256 !== undefined && rest.sha256 !== hex) throw errors.badRequest(`part ${part.number} gives two different SHA-256s`);
+    return { ...rest, sha256: hex };
+  }
+  return part;
+}
+
+/** How the store treats each checksum this part carries; 400 for an algorithm the storage does not take. */
+function checksOf(storage: Storage, part: PartToSign): Record<string, ChecksumCheck> {
+  const { checksums } = storage.store.capabilities;
+  const checks: Record<string, ChecksumCheck> = {};
+  const algorithms = [...(part.md5 === undefined ? [] : ['md5' as const]), ...(part.sha256 === undefined ? [] : ['sha256' as const]), ...(part.checksum === undefined ? [] : [part.checksum.algorithm])];
+  for (const algorithm of algorithms) {
+    const check = checksums[algorithm];
+    if (check === undefined) throw errors.badRequest(`storage ${storage.id} takes no ${algorithm} checksum (it takes ${Object.keys(checksums).join(', ')})`);
+    checks[algorithm] = check;
+  }
+  return checks;
 }
 
 /** Signs many parts in one call. Everything is checked before anything is recorded. */
-export async function signBlobParts(ctx: DomainContext, access: Access, id: string, parts: PartToSign[]): Promise<SignedPart[]> {
+export async function signBlobParts(ctx: DomainContext, access: Access, id: string, given: PartToSign[]): Promise<SignedPart[]> {
+  const parts = given.map(folded);
   const record = await loadOpen(ctx, access, id);
   const storage = ctx.storages.byId(record.storageId);
   const size = record.fileSize ?? 0;
   const seen = new Set<number>();
+  const checks = new Map(parts.map((part) => [part.number, checksOf(storage, part)]));
   for (const part of parts) {
     if (!Number.isInteger(part.number) || part.number < 1 || part.number > record.partCount) {
       throw errors.badRequest(`part ${part.number} is outside this upload's plan: parts 1 to ${record.partCount}`);
@@ -94,6 +130,8 @@ export async function signBlobParts(ctx: DomainContext, access: Access, id: stri
     seen.add(part.number);
   }
   if (record.kind === 'direct') {
+    const other = parts[0]?.checksum;
+    if (other !== undefined) throw errors.badRequest(`a single upload is written by one PUT, which binds MD5 and SHA-256 only, not ${other.algorithm}`);
     // One request writes the whole file: its SHA-256 is the file's, bound where the store checks it.
     const [only] = parts;
     if (only?.sha256 !== undefined && record.sha256 !== undefined && only.sha256 !== record.sha256) {
@@ -108,20 +146,22 @@ export async function signBlobParts(ctx: DomainContext, access: Access, id: stri
       ...(sha256 === undefined ? {} : { sha256: sha256Base64(sha256) }),
     });
     await touch(ctx, record);
-    return [{ number: 1, signature, expiresAt: ctx.clock.now() + expiresInSeconds * 1000 }];
+    return [{ number: 1, signature, expiresAt: ctx.clock.now() + expiresInSeconds * 1000, checks: checks.get(1) ?? {} }];
   }
   const signed: SignedPart[] = [];
   for (const part of parts) {
     const partSize = plannedPartSize(record, size, part.number);
-    if (part.md5 !== undefined) await ctx.repo.recordPartSignature(id, { part: part.number, md5: part.md5, done: false, ...(partSize === undefined ? {} : { size: partSize }) });
+    const partChecks = checks.get(part.number) ?? {};
+    if (part.md5 !== undefined) await ctx.repo.recordPartSignature(id, { part: part.number, md5: part.md5, done: false, checks: partChecks, ...(partSize === undefined ? {} : { size: partSize }) });
     const signature = await storage.store.presignPart({
       key: record.objectKey, part: part.number, expiresInSeconds: ctx.limits.partUrlExpirySeconds,
       ...(record.resumableId === undefined ? {} : { resumableId: record.resumableId }),
       ...(part.md5 === undefined ? {} : { md5: part.md5 }),
       ...(part.sha256 === undefined ? {} : { sha256: sha256Base64(part.sha256) }),
+      ...(part.checksum === undefined ? {} : { checksum: part.checksum }),
       ...(partSize === undefined ? {} : { size: partSize }),
     });
-    signed.push({ number: part.number, signature, expiresAt: ctx.clock.now() + ctx.limits.partUrlExpirySeconds * 1000 });
+    signed.push({ number: part.number, signature, expiresAt: ctx.clock.now() + ctx.limits.partUrlExpirySeconds * 1000, checks: partChecks });
   }
   await touch(ctx, record);
   return signed;

@@ -2,6 +2,7 @@
 // domain and never the reverse: BlobStore (stores/s3.ts, stores/azure.ts) and
 // UploadRepository (state/memory.ts, state/redis.ts). Contract suites under
 // test/integration run every implementation against the same expectations.
+import type { Checksum, ChecksumAlgorithm, ChecksumCheck } from './checksums.js';
 import type { PartRecord, UploadRecord, UploadState } from './upload.js';
 
 // ───────────────────────────── object stores ─────────────────────────────
@@ -61,6 +62,8 @@ export interface StoreCapabilities {
   formUploads: boolean;
   /** The store refuses a request whose body differs from a signed x-amz-checksum-sha256 (AWS S3; Swift ignores it). */
   checksSha256: boolean;
+  /** The part checksums this store can be given, and how it treats each. */
+  checksums: Partial<Record<ChecksumAlgorithm, ChecksumCheck>>;
 }
 
 export interface PartDigest {
@@ -95,6 +98,8 @@ export interface PresignPartInput {
   md5?: string;
   /** Base64 SHA-256 of the part, bound where the store checks it (capabilities.checksSha256). */
   sha256?: string;
+  /** One more checksum in another algorithm the store takes (capabilities.checksums). */
+  checksum?: Checksum;
   /** Bound as Content-Length where the store can (capabilities.bindsPartLength). */
   size?: number;
   expiresInSeconds: number;

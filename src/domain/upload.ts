@@ -75,6 +75,8 @@ export interface PartRecord {
   done: boolean;
   /** The MD5 as the client last reported it for this part, in the client's own spelling. */
   reported?: string;
+  /** The checksums signed for this part and how the store treats each (enforced, if-sent, unchecked). */
+  checks?: Record<string, string>;
 }
 
 export interface Caller {

@@ -125,6 +125,7 @@ export function encodePart(part: PartRecord): string {
     ...(part.size === undefined ? {} : { size: part.size }),
     done: part.done,
     ...(part.reported === undefined ? {} : { reported: part.reported }),
+    ...(part.checks === undefined ? {} : { checks: part.checks }),
   });
 }
 
@@ -132,11 +133,12 @@ export function decodePart(field: string, value: string): PartRecord {
   const part = Number(field);
   const parsed: unknown = safeJson(value);
   if (!Number.isInteger(part) || typeof parsed !== 'object' || parsed === null) throw badPart(field, value);
-  const { md5, size, done, reported } = parsed as Record<string, unknown>;
+  const { md5, size, done, reported, checks } = parsed as Record<string, unknown>;
   if (typeof md5 !== 'string' || typeof done !== 'boolean') throw badPart(field, value);
   if (size !== undefined && (typeof size !== 'number' || !Number.isFinite(size))) throw badPart(field, value);
   if (reported !== undefined && typeof reported !== 'string') throw badPart(field, value);
-  return { part, md5, done, ...(size === undefined ? {} : { size }), ...(reported === undefined ? {} : { reported }) };
+  if (checks !== undefined && !isStringRecord(checks)) throw badPart(field, value);
+  return { part, md5, done, ...(size === undefined ? {} : { size }), ...(reported === undefined ? {} : { reported }), ...(checks === undefined ? {} : { checks }) };
 }
 
 /** Every part in a parts hash as read by HGETALL, ascending by part number. */
@@ -144,6 +146,10 @@ export function decodeParts(hash: Record<string, string>): PartRecord[] {
   return Object.entries(hash)
     .map(([field, value]) => decodePart(field, value))
     .sort((a, b) => a.part - b.part);
+}
+
+function isStringRecord(value: unknown): value is Record<string, string> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.values(value).every((v) => typeof v === 'string');
 }
 
 function safeJson(raw: string): unknown {

@@ -45,6 +45,8 @@ const CAPABILITIES: StoreCapabilities = {
   copiesParts: true,
   formUploads: false,
   checksSha256: false,
+  // A SAS binds no headers: Azure checks Content-MD5 and x-ms-content-crc64 when they are sent.
+  checksums: { md5: 'if-sent', crc64: 'if-sent' },
 };
 
 interface SasOverrides {
@@ -148,9 +150,13 @@ export function createAzureStore(options: AzureStoreOptions, runtime: StoreRunti
     },
 
     // Put Block needs only `w`. Azure rejects a body that differs from Content-MD5 (400).
-    async presignPart({ key, part, md5, expiresInSeconds }) {
+    async presignPart({ key, part, md5, checksum, expiresInSeconds }) {
       const query = `comp=block&blockid=${encodeURIComponent(encodeBlockId(part))}`;
-      return { verb: 'PUT', url: sasUrl(key, 'w', expiresInSeconds, query), headers: md5 === undefined ? {} : { 'Content-MD5': md5 } };
+      const headers: Record<string, string> = md5 === undefined ? {} : { 'Content-MD5': md5 };
+      if (checksum?.algorithm === 'md5') headers['Content-MD5'] = checksum.base64;
+      else if (checksum?.algorithm === 'crc64') headers['x-ms-content-crc64'] = checksum.base64;
+      else if (checksum !== undefined) throw errors.badRequest(`Azure takes no ${checksum.algorithm} checksum on a block`);
+      return { verb: 'PUT', url: sasUrl(key, 'w', expiresInSeconds, query), headers };
     },
 
     // Put Block List: commits exactly the recorded parts, in order, and sets the

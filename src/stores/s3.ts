@@ -16,6 +16,7 @@ import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { systemClock } from '../domain/clock.js';
 import { errors } from '../domain/errors.js';
+import type { Checksum } from '../domain/checksums.js';
 import type { BlobStore, StoreCapabilities } from '../domain/ports.js';
 import { attachmentDisposition } from './content-disposition.js';
 import { S3_LIMITS } from './limits.js';
@@ -38,6 +39,7 @@ const SIGN_DEFAULTS: ReadonlySet<string> = new Set();
 // x-amz-* headers are hoisted into the query by default; a checksum must stay a header the
 // client sends (the store checks the body against the header), signed.
 const CHECKSUM_HEADER = 'x-amz-checksum-sha256';
+const AMZ_CHECKSUM_FIELDS = { sha1: 'ChecksumSHA1', sha256: 'ChecksumSHA256', crc32c: 'ChecksumCRC32C' } as const;
 // SigV4: X-Amz-Expires is at most one week.
 const MAX_EXPIRY_SECONDS = 604_800;
 
@@ -72,6 +74,11 @@ export function createS3Store(options: S3StoreOptions, runtime: StoreRuntime = {
     copiesParts: true,
     formUploads: true,
     checksSha256: options.checksSha256 ?? options.endpoint === undefined,
+    // x-amz-checksum-* are signed headers: AWS refuses other bytes; a store that ignores them (Swift) checks nothing.
+    checksums: (() => {
+      const amz = (options.checksSha256 ?? options.endpoint === undefined) ? 'enforced' : 'unchecked';
+      return { md5: 'enforced', sha1: amz, sha256: amz, crc32c: amz } as const;
+    })(),
   };
 
   function checkExpiry(expiresInSeconds: number): void {
@@ -83,15 +90,15 @@ export function createS3Store(options: S3StoreOptions, runtime: StoreRuntime = {
   }
 
   /** `sign` calls getSignedUrl with these options (a thunk: the SDK's command generics do not survive a shared parameter type). */
-  async function presign(expiresInSeconds: number, signable: ReadonlySet<string>, sign: (presignOptions: PresignOptions) => Promise<string>, withChecksum = false): Promise<string> {
+  async function presign(expiresInSeconds: number, signable: ReadonlySet<string>, sign: (presignOptions: PresignOptions) => Promise<string>, checksumHeaders: readonly string[] = []): Promise<string> {
     checkExpiry(expiresInSeconds);
     try {
       return await sign({
         expiresIn: expiresInSeconds,
         signingDate: new Date(clock.now()),
         // The option's type is a mutable Set.
-        signableHeaders: new Set(withChecksum ? [...signable, CHECKSUM_HEADER] : signable),
-        ...(withChecksum ? { unhoistableHeaders: new Set([CHECKSUM_HEADER]) } : {}),
+        signableHeaders: new Set([...signable, ...checksumHeaders]),
+        ...(checksumHeaders.length > 0 ? { unhoistableHeaders: new Set(checksumHeaders) } : {}),
       });
     } catch (error) {
       throw translateS3Error(error, 'presign');
@@ -120,7 +127,7 @@ export function createS3Store(options: S3StoreOptions, runtime: StoreRuntime = {
         ...(sha256 === undefined ? {} : { ChecksumSHA256: sha256 }),
         ...(bindLength ? { ContentLength: size } : {}),
       });
-      const url = await presign(expiresInSeconds, SIGN_MD5_LENGTH_TYPE, (o) => getSignedUrl(client, command, o), sha256 !== undefined);
+      const url = await presign(expiresInSeconds, SIGN_MD5_LENGTH_TYPE, (o) => getSignedUrl(client, command, o), sha256 === undefined ? [] : [CHECKSUM_HEADER]);
       const headers: Record<string, string> = { 'Content-Type': mime };
       if (md5 !== undefined) headers['Content-MD5'] = md5;
       if (sha256 !== undefined) headers[CHECKSUM_HEADER] = sha256;
@@ -139,20 +146,26 @@ export function createS3Store(options: S3StoreOptions, runtime: StoreRuntime = {
     // when the plan knows the part's size, Content-Length signed. Without an MD5
     // (clients that send no headers) the URL binds the part number and upload only:
     // no checksum parameter either, which a store would check against the body.
-    async presignPart({ key, resumableId, part, md5, sha256, size, expiresInSeconds }) {
+    async presignPart({ key, resumableId, part, md5: givenMd5, sha256, checksum, size, expiresInSeconds }) {
       const UploadId = requireUploadId(resumableId, `S3 part ${part}`);
-      const bindLength = options.signContentLength && size !== undefined && (md5 !== undefined || sha256 !== undefined);
+      const md5 = checksum?.algorithm === 'md5' ? checksum.base64 : givenMd5;
+      const amz = checksum !== undefined && checksum.algorithm !== 'md5' ? amzChecksum(checksum) : undefined;
+      const bound = md5 !== undefined || sha256 !== undefined || amz !== undefined;
+      const bindLength = options.signContentLength && size !== undefined && bound;
       const command = new UploadPartCommand({
         Bucket, Key: key, UploadId, PartNumber: part,
         ...(md5 === undefined ? {} : { ContentMD5: md5 }),
         ...(sha256 === undefined ? {} : { ChecksumSHA256: sha256 }),
+        ...(amz === undefined ? {} : { [amz.field]: amz.value }),
         ...(bindLength ? { ContentLength: size } : {}),
       });
+      const checksumHeaders = [...(sha256 === undefined ? [] : [CHECKSUM_HEADER]), ...(amz === undefined ? [] : [amz.header])];
       const signable = md5 === undefined && !bindLength ? SIGN_DEFAULTS : SIGN_MD5_LENGTH;
-      const url = await presign(expiresInSeconds, signable, (o) => getSignedUrl(client, command, o), sha256 !== undefined);
+      const url = await presign(expiresInSeconds, signable, (o) => getSignedUrl(client, command, o), checksumHeaders);
       const headers: Record<string, string> = {};
       if (md5 !== undefined) headers['Content-MD5'] = md5;
       if (sha256 !== undefined) headers[CHECKSUM_HEADER] = sha256;
+      if (amz !== undefined) headers[amz.header] = amz.value;
       if (bindLength) headers['Content-Length'] = String(size);
       return { verb: 'PUT', url, headers };
     },
@@ -203,4 +216,10 @@ export function createS3Store(options: S3StoreOptions, runtime: StoreRuntime = {
       }
     },
   };
+}
+
+/** The SDK field and the header of an x-amz-checksum-* algorithm; 400 for one S3 does not take. */
+function amzChecksum(checksum: Checksum): { field: string; header: string; value: string } {
+  if (checksum.algorithm === 'md5' || checksum.algorithm === 'crc64') throw errors.badRequest(`S3 takes no ${checksum.algorithm} checksum on a part`);
+  return { field: AMZ_CHECKSUM_FIELDS[checksum.algorithm], header: `x-amz-checksum-${checksum.algorithm}`, value: checksum.base64 };
 }

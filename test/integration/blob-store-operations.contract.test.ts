@@ -35,7 +35,7 @@ const s3: StoreUnderTest = {
     bucketOf.set(store, options.bucket);
     return store;
   },
-  capabilities: { partMd5: 'signed', needsInitiation: true, listsParts: true, listsPartMd5: true, formUploads: true, checksSha256: false },
+  capabilities: { partMd5: 'signed', needsInitiation: true, listsParts: true, listsPartMd5: true, formUploads: true, checksSha256: false, checksums: { md5: 'enforced', sha1: 'unchecked', sha256: 'unchecked', crc32c: 'unchecked' } },
   partSizes: [5 * MiB, 5 * MiB, 1024],
   written: 200,
   async pendingUploads(store, key) {
@@ -51,7 +51,7 @@ const s3: StoreUnderTest = {
 
 const azure: StoreUnderTest = {
   make: async () => createAzureStore(await createContainer(inject('azurite'))),
-  capabilities: { partMd5: 'if-sent', needsInitiation: false, listsParts: true, listsPartMd5: false, formUploads: false, checksSha256: false },
+  capabilities: { partMd5: 'if-sent', needsInitiation: false, listsParts: true, listsPartMd5: false, formUploads: false, checksSha256: false, checksums: { md5: 'if-sent', crc64: 'if-sent' } },
   partSizes: [3000, 1000, 17],
   written: 201,
 };

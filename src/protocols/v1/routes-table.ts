@@ -24,7 +24,7 @@ export interface V1Route {
 const SIGNED_PART = {
   type: 'object',
   required: ['number', 'method', 'url', 'headers', 'expires_at'],
-  properties: { number: { type: 'integer' }, method: { type: 'string' }, url: { type: 'string' }, headers: { type: 'object', additionalProperties: { type: 'string' } }, expires_at: { type: 'string', format: 'date-time' } },
+  properties: { number: { type: 'integer' }, method: { type: 'string' }, url: { type: 'string' }, headers: { type: 'object', additionalProperties: { type: 'string' } }, expires_at: { type: 'string', format: 'date-time' }, checks: { type: 'object', description: 'each checksum signed in, and whether the store enforces it, checks it if sent, or ignores it', additionalProperties: { enum: ['enforced', 'if-sent', 'unchecked'] } } },
 };
 const BLOB = { type: 'object', required: ['sha256', 'size', 'key'], properties: { sha256: { type: ['string', 'null'] }, size: { type: 'integer' }, mime: { type: 'string' }, key: { type: 'string' } } };
 const SESSION = { type: 'object', required: ['uploadSessionId', 'blobs'], properties: { uploadSessionId: { type: 'string' }, uploadToken: { type: 'string' }, state: { type: 'string' }, expires_at: { type: 'string' }, blobs: { type: 'array', items: { type: 'object' } } } };

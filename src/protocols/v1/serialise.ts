@@ -20,8 +20,8 @@ export function wirePresent(record: UploadRecord) {
   return { id: record.id, already_present: true, blob: wireBlob(record) };
 }
 
-export function wirePart(number: number, signature: SignedRequest, expiresAt: number) {
-  return { number, method: signature.verb, url: signature.url, headers: signature.headers, expires_at: iso(expiresAt) };
+export function wirePart(number: number, signature: SignedRequest, expiresAt: number, checks: Record<string, string>) {
+  return { number, method: signature.verb, url: signature.url, headers: signature.headers, expires_at: iso(expiresAt), checks };
 }
 
 export function wireRecord(record: UploadRecord, state: UploadState, storedBytes?: number) {

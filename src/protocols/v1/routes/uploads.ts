@@ -7,6 +7,7 @@ import {
 import { completeBlobUpload } from '../../../domain/blob-complete.js';
 import { blobStatus } from '../../../domain/blob-status.js';
 import { initiateBlobUpload, signBlobParts } from '../../../domain/blob-uploads.js';
+import { parseChecksum } from '../../../domain/checksums.js';
 import { errors } from '../../../domain/errors.js';
 import { abort } from '../../../domain/lifecycle.js';
 import { accessOf, idParam, type RouteDeps } from '../../../http/route-deps.js';
@@ -55,9 +56,10 @@ export function partsRoute({ ctx, validators }: RouteDeps): RequestHandler {
       number: part.number,
       ...(part.md5 === undefined ? {} : { md5: wireMd5(part.md5, `parts[${index}].md5`) }),
       ...(part.sha256 === undefined ? {} : { sha256: wireSha256(part.sha256, `parts[${index}].sha256`) }),
+      ...(part.checksum === undefined ? {} : { checksum: parseChecksum(part.checksum, `parts[${index}].checksum`) }),
     }));
     const signed = await signBlobParts(ctx, accessOf(res), idParam(req.params), parts);
-    res.json({ parts: signed.map((p) => wirePart(p.number, p.signature, p.expiresAt)) });
+    res.json({ parts: signed.map((p) => wirePart(p.number, p.signature, p.expiresAt, p.checks)) });
   };
 }
 
