@@ -23,4 +23,6 @@ export const REQUEST_SCHEMAS: ReadonlyArray<{ $id: string }> = [
   v1.digestParam,
   v1.createSessionBody,
   v1.sessionBlobParam,
+  v1.copyPartBody,
+  v1.partNumberParam,
 ];

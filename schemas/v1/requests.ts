@@ -116,3 +116,29 @@ export const sessionBlobParam = {
   properties: { sha256: SHA256 },
 } as const;
 export type SessionBlobParam = FromSchema<typeof sessionBlobParam>;
+
+export const copyPartBody = {
+  $id: 'v1/copy-part.body',
+  title: 'POST /uploads/:id/parts/:n/copy body: a part copied from a range of a stored blob (seed 004)',
+  type: 'object',
+  additionalProperties: false,
+  required: ['source', 'range'],
+  properties: {
+    source: {
+      oneOf: [
+        { type: 'object', additionalProperties: false, required: ['sha256'], properties: { sha256: SHA256 } },
+        { type: 'object', additionalProperties: false, required: ['upload_id'], properties: { upload_id: { type: 'string', minLength: 1, maxLength: 128 } } },
+      ],
+    },
+    range: { type: 'string', maxLength: 64, description: 'bytes=<first>-<last>: one range, both ends, first a multiple of 1 MiB' },
+  },
+} as const;
+export type CopyPartBody = FromSchema<typeof copyPartBody>;
+
+export const partNumberParam = {
+  $id: 'v1/part-number.param',
+  type: 'object',
+  required: ['n'],
+  properties: { n: { type: 'integer', minimum: 1, maximum: 50000 } },
+} as const;
+export type PartNumberParam = FromSchema<typeof partNumberParam>;

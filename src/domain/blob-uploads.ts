@@ -105,7 +105,13 @@ function folded(part: PartToSign): PartToSign {
 function checksOf(storage: Storage, part: PartToSign): Record<string, ChecksumCheck> {
   const { checksums } = storage.store.capabilities;
   const checks: Record<string, ChecksumCheck> = {};
-  const algorithms = [...(part.md5 === undefined ? [] : ['md5' as const]), ...(part.sha256 === undefined ? [] : ['sha256' as const]), ...(part.checksum === undefined ? [] : [part.checksum.algorithm])];
+  // The md5 and sha256 fields bind what the store can take and are skipped where it takes none;
+  // a checksum asked for explicitly in an algorithm the store does not take is refused.
+  const algorithms = [
+    ...(part.md5 === undefined || checksums.md5 === undefined ? [] : ['md5' as const]),
+    ...(part.sha256 === undefined || checksums.sha256 === undefined ? [] : ['sha256' as const]),
+    ...(part.checksum === undefined ? [] : [part.checksum.algorithm]),
+  ];
   for (const algorithm of algorithms) {
     const check = checksums[algorithm];
     if (check === undefined) throw errors.badRequest(`storage ${storage.id} takes no ${algorithm} checksum (it takes ${Object.keys(checksums).join(', ')})`);

@@ -159,6 +159,16 @@ export interface ExpectedObject {
 /** The store's judgement; `sha256` (hex) when it read the object back to judge it. */
 export type Verdict = { ok: true; size: number; sha256?: string } | { ok: false; reason: string };
 
+export interface CopyPartInput {
+  key: string;
+  resumableId?: string;
+  part: number;
+  sourceKey: string;
+  /** Inclusive byte offsets in the source. */
+  first: number;
+  last: number;
+}
+
 export interface CompleteMultipartInput {
   key: string;
   resumableId?: string;
@@ -196,6 +206,12 @@ export interface BlobStore {
   verifyObject(expected: ExpectedObject): Promise<Verdict>;
   /** Aborts an unfinished multipart upload and deletes the object. Idempotent. */
   abort(input: { key: string; resumableId?: string }): Promise<void>;
+  /**
+   * Has the store copy bytes first..last of another object into part N of this multipart
+   * upload (S3 UploadPartCopy; Azure Put Block From URL). Returns the part's MD5 (base64)
+   * when the store reports one.
+   */
+  copyPart(input: CopyPartInput): Promise<{ md5?: string }>;
   /** The object's bytes, streamed (read-back verification); never buffered whole. */
   readObject(input: { key: string }): Promise<AsyncIterable<Uint8Array>>;
   /**

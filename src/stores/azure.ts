@@ -236,6 +236,14 @@ export function createAzureStore(options: AzureStoreOptions, runtime: StoreRunti
 
     readObject: ({ key }) => download(key),
 
+    // Put Block From URL: Azure reads the range from the source blob itself, through a
+    // read SAS for that blob alone that lives a few minutes. (Azurite does not implement it.)
+    async copyPart({ key, part, sourceKey, first, last }) {
+      const source = sasUrl(sourceKey, 'r', 300);
+      await call('Put Block From URL', (abortSignal) => blob(key).stageBlockFromURL(encodeBlockId(part), source, first, last - first + 1, { abortSignal }));
+      return {};
+    },
+
     // A lease makes every write without its id fail (412): part and commit SAS URLs still
     // alive can no longer Put Blob or Put Block List over the verified blob. Infinite;
     // abort breaks it. Already leased (by this broker) is sealed.

@@ -9,6 +9,7 @@ import {
   HeadObjectCommand,
   ListMultipartUploadsCommand,
   ListPartsCommand,
+  UploadPartCopyCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { errors } from '../domain/errors.js';
@@ -21,7 +22,7 @@ import { ascendingParts } from './xml-bodies.js';
 
 const PLAIN_ETAG = /^[0-9a-f]{32}$/i;
 
-type BrokerOperations = Pick<BlobStore, 'initiateMultipart' | 'listUploadedParts' | 'completeMultipart' | 'statObject' | 'verifyObject' | 'abort' | 'readObject' | 'sealObject'>;
+type BrokerOperations = Pick<BlobStore, 'initiateMultipart' | 'listUploadedParts' | 'completeMultipart' | 'statObject' | 'verifyObject' | 'abort' | 'readObject' | 'sealObject' | 'copyPart'>;
 
 export function s3Operations({ client, Bucket, transport }: { client: S3Client; Bucket: string; transport: StoreTransport }): BrokerOperations {
   async function head(key: string): Promise<{ size: number; etag?: string } | undefined> {
@@ -104,6 +105,24 @@ export function s3Operations({ client, Bucket, transport }: { client: S3Client; 
       if (!answer) return { ok: false, reason: 'the object is not in the store yet: send the upload (or the commit request) first' };
       const failure = s3ObjectFailure(expected, answer);
       return failure === undefined ? { ok: true, size: answer.size } : { ok: false, reason: failure };
+    },
+
+    // UploadPartCopy: the store copies the range itself; no byte passes through the broker.
+    async copyPart({ key, resumableId, part, sourceKey, first, last }) {
+      if (resumableId === undefined || resumableId === '') throw errors.conflict('the multipart upload has no id yet');
+      try {
+        const answer = await client.send(new UploadPartCopyCommand({
+          Bucket, Key: key, UploadId: resumableId, PartNumber: part,
+          CopySource: `${Bucket}/${encodeURIComponent(sourceKey)}`,
+          CopySourceRange: `bytes=${first}-${last}`,
+        }));
+        const etag = unquote(answer.CopyPartResult?.ETag);
+        return etag !== undefined && PLAIN_ETAG.test(etag) ? { md5: Buffer.from(etag, 'hex').toString('base64') } : {};
+      } catch (error) {
+        if (isS3NotFound(error) || s3Status(error) === 404) throw errors.conflict('the source object or the multipart upload is not in the store');
+        if (s3Status(error) === 400) throw errors.badRequest(`the store refused the copy: ${(error as Error).name}`);
+        throw translateS3Error(error, 'UploadPartCopy');
+      }
     },
 
     async readObject({ key }) {

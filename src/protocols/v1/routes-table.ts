@@ -5,7 +5,7 @@ import * as schemas from '../../../schemas/v1/requests.js';
 import type { RouteDeps } from '../../http/route-deps.js';
 import { blobRoute } from './routes/blobs.js';
 import { completeSessionRoute, confirmBlobRoute, createSessionRoute, sessionRoute } from './routes/sessions.js';
-import { completeRoute, destroyRoute, initiateRoute, partsRoute, recordRoute, statusRoute } from './routes/uploads.js';
+import { completeRoute, copyPartRoute, destroyRoute, initiateRoute, partsRoute, recordRoute, statusRoute } from './routes/uploads.js';
 
 export interface V1Route {
   method: 'get' | 'head' | 'post' | 'put' | 'delete';
@@ -38,6 +38,7 @@ export const V1_ROUTES: V1Route[] = [
     },
   },
   { method: 'post', path: '/uploads/:id/parts', summary: 'Sign parts (many at once)', handler: partsRoute, body: schemas.partsBody, uploadToken: true, responses: { '200': { description: 'Signed requests to send the parts to the store', json: { type: 'object', required: ['parts'], properties: { parts: { type: 'array', items: SIGNED_PART } } } } } },
+  { method: 'post', path: '/uploads/:id/parts/:n/copy', summary: 'Copy a part from a range of a stored blob (seed 004)', handler: copyPartRoute, body: schemas.copyPartBody, params: schemas.partNumberParam, uploadToken: true, responses: { '200': { description: 'The store copied the range into the part', json: { type: 'object', required: ['number', 'size'], properties: { number: { type: 'integer' }, size: { type: 'integer' }, md5: { type: 'string' } } } } } },
   { method: 'post', path: '/uploads/:id/complete', summary: 'Commit, verify size and digest, complete', handler: completeRoute, query: schemas.completeQuery, uploadToken: true, responses: { '201': { description: 'Complete and verified', json: { type: 'object', required: ['id', 'sha256', 'size', 'verified'], properties: { id: { type: 'string' }, sha256: { type: 'string' }, size: { type: 'integer' }, verified: { enum: ['store', 'read-back', 'declared'] } } } } } },
   { method: 'get', path: '/uploads/:id/status', summary: 'What the store holds', handler: statusRoute, uploadToken: true, responses: { '204': { description: 'Status in headers', headers: ['Upload-ID', 'Range', 'Upload-Expires'] } } },
   { method: 'get', path: '/uploads/:id', summary: 'The upload record', handler: recordRoute, uploadToken: true, responses: { '200': { description: 'The record', json: { type: 'object', required: ['id', 'state'] } } } },

@@ -1,10 +1,11 @@
 // API v1 uploads (seeds 000/001), on the domain's digest-addressed uploads.
 import type { RequestHandler, Response } from 'express';
 import {
-  completeQuery, initiateBody, initiateQuery, partsBody,
-  type CompleteQuery, type InitiateBody, type InitiateQuery, type PartsBody,
+  completeQuery, copyPartBody, initiateBody, initiateQuery, partNumberParam, partsBody,
+  type CompleteQuery, type CopyPartBody, type InitiateBody, type InitiateQuery, type PartNumberParam, type PartsBody,
 } from '../../../../schemas/v1/requests.js';
 import { completeBlobUpload } from '../../../domain/blob-complete.js';
+import { copyPart } from '../../../domain/copy-part.js';
 import { blobStatus } from '../../../domain/blob-status.js';
 import { initiateBlobUpload, signBlobParts } from '../../../domain/blob-uploads.js';
 import { parseChecksum } from '../../../domain/checksums.js';
@@ -60,6 +61,18 @@ export function partsRoute({ ctx, validators }: RouteDeps): RequestHandler {
     }));
     const signed = await signBlobParts(ctx, accessOf(res), idParam(req.params), parts);
     res.json({ parts: signed.map((p) => wirePart(p.number, p.signature, p.expiresAt, p.checks)) });
+  };
+}
+
+// POST /uploads/:id/parts/:n/copy {source: {sha256} | {upload_id}, range: "bytes=a-b"} → 200 {number, size, md5?}:
+// the store copies the range of a blob the caller may read into part n.
+export function copyPartRoute({ ctx, validators }: RouteDeps): RequestHandler {
+  return async (req, res) => {
+    const { n } = validators.params<PartNumberParam>(partNumberParam, req.params);
+    const body = validators.body<CopyPartBody>(copyPartBody, req.body);
+    const source = 'sha256' in body.source ? { sha256: wireSha256(body.source.sha256, 'source.sha256') } : { uploadId: body.source.upload_id };
+    const copied = await copyPart(ctx, accessOf(res), idParam(req.params), n, { source, range: body.range });
+    res.json(copied);
   };
 }
 
