@@ -84,9 +84,10 @@ describe('API v1 errors', () => {
   it('initiate: filename in the body or the query, and bad fields refused with 400 {error, message}', async () => {
     const alice = buildBroker({ storages: storageConfigs(stores) }).v1('alice');
     expectError(await alice.initiate({ size: 10 }), 400, 'bad_request', /filename/);
-    const byQuery = await alice.post('/uploads?filename=from-query.txt', { size: 10 });
+    const byQuery = await alice.post('/uploads?filename=from-query.txt&temporary=true', { size: 10 });
     expect(byQuery.status, JSON.stringify(byQuery.body)).toBe(202);
-    expect((await alice.get(`/uploads/${byQuery.body.id}`)).body).toMatchObject({ filename: 'from-query.txt', size: 10, state: 'pending' });
+    expect((await alice.get(`/uploads/${byQuery.body.id}`)).body).toMatchObject({ filename: 'from-query.txt', size: 10, state: 'pending', temporary: true });
+    expect((await alice.get(`/uploads/${(await alice.initiate({ filename: 'kept.txt', size: 10 })).body.id}`)).body.temporary).toBe(false);
     expectError(await alice.initiate({ filename: 'a.txt', size: 10, sha256: 'abc' }), 400, 'bad_request', /sha256/);
     expectError(await alice.initiate({ filename: 'a.txt', size: -1 }), 400, 'bad_request', /size/);
     expectError(await alice.initiate({ filename: 'a.txt', size: 10, colour: 'red' }), 400, 'bad_request', /additional properties/);
