@@ -274,11 +274,13 @@ describe('v1 upload: digests known beforehand, already present, dedupe', () => {
     expect(task.state).toBe('complete');
   });
 
-  it('with a known sha256 that the bytes no longer match, fails before complete (source_changed)', async () => {
+  it('with a known sha256 that the bytes no longer match, fails when the last part is read: it is never signed or sent, nor is complete called (source_changed)', async () => {
     const file = randomBytes(3000);
     const world = fakeV1(file);
     const wrong = sha256hex(randomBytes(10));
     await expect(uploadBlob(countingSource(file).source, opts(world, { sha256: wrong })).done).rejects.toMatchObject({ code: 'source_changed', message: expect.stringMatching(wrong) });
+    expect(world.signings.has(3)).toBe(false);
+    expect(world.storePuts.some((p) => p.part === 3)).toBe(false);
     expect(world.calls.some((c) => /complete/.test(c.path))).toBe(false);
     expect(world.calls.at(-1)!.method).toBe('DELETE');
   });

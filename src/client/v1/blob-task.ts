@@ -129,7 +129,7 @@ export class BlobUploadTask extends TypedEmitter<BlobUploadEvents> {
     const layout = checkLayout(plan, source.size);
     const tracker = (this.tracker = new ProgressTracker(source.size, layout.partCount, now()));
     this.emit('progress', tracker.snapshot());
-    const feed = new PartFeed(source, layout, this.digests);
+    const feed = new PartFeed(source, layout, this.digests, sha256);
     const signer = new BatchSigner({
       sign: (parts, signal) => this.broker.signParts(plan.id, parts, signal),
       signal: control.cancelSignal,
@@ -155,10 +155,7 @@ export class BlobUploadTask extends TypedEmitter<BlobUploadEvents> {
       },
     });
     const partsSent = await pipeline.run();
-    const digest = await feed.sha256();
-    if (sha256 !== undefined && digest !== sha256) {
-      throw new UploadError({ code: 'source_changed', message: `${source.name}: its SHA-256 is now ${digest}, not ${sha256} as when it was hashed; the file changed` });
-    }
+    const digest = await feed.sha256(); // the sha256 given or hashed first, or the read failed (source_changed)
     await control.waitWhilePaused();
     this.setState('finishing');
     this.finishing = true;

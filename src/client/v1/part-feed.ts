@@ -2,6 +2,7 @@
 // MD5 and SHA-256 of each part for its signature, and the whole file's SHA-256
 // fed in part order. Parts are then sent in any order, in parallel; the bytes
 // sent are exactly the bytes hashed, so the file is never read twice.
+import { UploadError } from '../errors.js';
 import { toBase64 } from '../hasher.js';
 import { readRange } from '../source.js';
 import type { UploadSource } from '../types.js';
@@ -29,10 +30,12 @@ export class PartFeed {
   private readonly whole: Promise<IncrementalHash>;
   private wholeHex: string | undefined;
 
+  /** `expected`: the file's SHA-256 as hashed before; the last part's read fails if the file is no longer that, before it is signed or sent. */
   constructor(
     private readonly source: UploadSource,
     private readonly layout: PartLayout,
     private readonly digests: DigestFactory,
+    private readonly expected?: string,
   ) {
     this.whole = digests.sha256();
     this.whole.catch(() => undefined);
@@ -55,8 +58,15 @@ export class PartFeed {
   async sha256(): Promise<string> {
     await this.previous;
     if (this.failure !== undefined) throw this.failure;
-    if (!this.exhausted) throw new Error('PartFeed: the whole-file digest was asked for before every part was read');
-    return (this.wholeHex ??= toHex((await this.whole).digest()));
+    if (this.wholeHex === undefined) throw new Error('PartFeed: the whole-file digest was asked for before every part was read');
+    return this.wholeHex;
+  }
+
+  private finish(digest: string): void {
+    if (this.expected !== undefined && digest !== this.expected) {
+      throw new UploadError({ code: 'source_changed', message: `${this.source.name}: its SHA-256 is now ${digest}, not ${this.expected} as when it was hashed; the file changed` });
+    }
+    this.wholeHex = digest;
   }
 
   private async read(number: number): Promise<HashedPart> {
@@ -70,6 +80,7 @@ export class PartFeed {
       md5.update(bytes);
       sha256.update(bytes);
       whole.update(bytes);
+      if (number === this.layout.partCount) this.finish(toHex(whole.digest()));
       return { number, bytes, md5: toBase64(md5.digest()), sha256: toHex(sha256.digest()) };
     } catch (error) {
       this.failure = error;
