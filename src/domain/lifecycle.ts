@@ -56,11 +56,12 @@ export async function abort(ctx: DomainContext, access: Access, id: string): Pro
     if (await ctx.repo.transition(id, ['complete'], 'aborted', ctx.clock.now())) await releaseObject(ctx, record);
     return;
   }
+  // Aborted or swept already: the store was dealt with then. Deleting by key again could take
+  // an object that other records still share (dedupe).
+  if (record.state === 'aborted' || record.state === 'expired') return;
   const storage = ctx.storages.byId(record.storageId);
   await storage.store.abort({ key: record.objectKey, ...(record.resumableId === undefined ? {} : { resumableId: record.resumableId }) });
-  if (record.state !== 'aborted') {
-    await ctx.repo.transition(id, ['pending', 'uploading', 'expired'], 'aborted', ctx.clock.now());
-  }
+  await ctx.repo.transition(id, ['pending', 'uploading'], 'aborted', ctx.clock.now());
   await ctx.repo.unschedule(id);
 }
 

@@ -65,7 +65,10 @@ export async function confirmSessionBlob(ctx: DomainContext, access: Access, id:
   const session = await loadSession(ctx, access, id);
   const blob = session.blobs.find((b) => b.sha256 === sha256);
   if (!blob) throw errors.notFound(`blob ${sha256} is not part of upload session ${id}`);
-  const record = blob.alreadyPresent ? await ctx.repo.get(blob.uploadId) : (await completeBlobUpload(ctx, uploadAccess(session), blob.uploadId, sha256)).record;
+  // Present from the start, or verified by an earlier PUT (a retry): answer what is recorded.
+  const recorded = await ctx.repo.get(blob.uploadId);
+  const settled = blob.alreadyPresent || recorded?.state === 'complete';
+  const record = settled ? recorded : (await completeBlobUpload(ctx, uploadAccess(session), blob.uploadId, sha256)).record;
   if (!record) throw errors.notFound(`the upload of blob ${sha256} no longer exists`);
   return { session, blob, record };
 }

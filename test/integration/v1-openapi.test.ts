@@ -96,17 +96,11 @@ describe('API v1 OpenAPI document', () => {
 
   it('describes exactly the routes mounted under /api/v1, each with its method', () => {
     const mounted = mountedRoutes(broker, V1);
-    // Left out, reported: GET /openapi.json is mounted but not in the document's paths; and the
-    // document writes PUT /upload-sessions/:sid/blobs/:sha256 as .../blobs/{sha}256 (a parameter
-    // "sha"), so that route is compared by its prefix only.
-    const sessionBlob = (route: string) => route.startsWith('PUT /upload-sessions/{sid}/blobs/');
-    const served = mounted.filter((route) => route !== 'GET /openapi.json');
     expect(mounted).toContain('GET /openapi.json');
-    expect(served.length).toBeGreaterThanOrEqual(13);
-    expect(new Set(served).size).toBe(served.length);
-    const documented = documentedRoutes(document);
-    expect(documented.filter(sessionBlob)).toHaveLength(1);
-    expect(documented.filter((route) => !sessionBlob(route)).sort()).toEqual(served.filter((route) => !sessionBlob(route)).sort());
+    expect(mounted.length).toBeGreaterThanOrEqual(15);
+    expect(new Set(mounted).size).toBe(mounted.length);
+    expect(documentedRoutes(document).sort()).toEqual([...mounted].sort());
+    const served = mounted;
     for (const route of ['POST /uploads', 'POST /uploads/{id}/parts', 'POST /uploads/{id}/complete', 'GET /uploads/{id}/status', 'GET /uploads/{id}', 'POST /uploads/{id}/destroy', 'DELETE /uploads/{id}', 'GET /blobs/{digest}', 'HEAD /blobs/{digest}', 'POST /upload-sessions', 'PUT /upload-sessions/{sid}/blobs/{sha256}', 'GET /upload-sessions/{sid}', 'POST /upload-sessions/{sid}/complete']) {
       expect(served).toContain(route);
     }

@@ -71,8 +71,10 @@ describe.each(['s3', 'azure'] as const)('API v1 upload sessions on %s', (storage
     const confirmSmall = await device.put(`/upload-sessions/${sid}/blobs/${sha256Hex(small)}`);
     expect(confirmSmall.status, JSON.stringify(confirmSmall.body)).toBe(200);
     expect(confirmSmall.body).toEqual({ uploadSessionId: sid, alreadyPresent: false, blob: { sha256: sha256Hex(small), size: small.length, mime: 'image/png', key: expect.any(String) } });
-    // Left out, reported: the same PUT again (a client's retry) answers 404 `upload "<id>" not
-    // found` — the session's token no longer manages the now complete upload.
+    // The same PUT again (a client's retry) answers the same.
+    const retried = await device.put(`/upload-sessions/${sid}/blobs/${sha256Hex(small)}`);
+    expect(retried.status, JSON.stringify(retried.body)).toBe(200);
+    expect(retried.body).toEqual(confirmSmall.body);
     const stillMissing = await device.post(`/upload-sessions/${sid}/complete`);
     expect(stillMissing.status).toBe(409);
     expect(stillMissing.body.message).toContain(sha256Hex(large));

@@ -194,8 +194,10 @@ describe('the sweeper', () => {
     expect((await alice.get(`/uploads/${kept.body.id}`)).body.state).toBe('complete');
     expect(await s3ObjectExists(stores.s3.bucket, key)).toBe(true);
     expect((await alice.download(temporary.sha256)).equals(bytes)).toBe(true);
-    // Left out, reported: DELETE of the swept (expired) temporary record then deletes the
-    // object the complete record still holds (abort() of a non-complete record aborts by key).
+    // DELETE of the swept (expired) temporary record leaves the object the complete record holds.
+    expect((await alice.delete(`/uploads/${temporary.id}`)).status).toBe(204);
+    expect(await s3ObjectExists(stores.s3.bucket, key)).toBe(true);
+    expect((await alice.download(temporary.sha256)).equals(bytes)).toBe(true);
   });
 
   it('an upload whose expiry moved on with activity is not swept until the new expiry passes', async () => {

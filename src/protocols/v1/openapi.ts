@@ -14,7 +14,7 @@ function inline(schema: object): object {
 }
 
 function parameters(route: V1Route): object[] {
-  const inPath = [...route.path.matchAll(/:([A-Za-z]+)/g)].map((m) => m[1] as string);
+  const inPath = [...route.path.matchAll(/:(\w+)/g)].map((m) => m[1] as string);
   const paramSchemas = (route.params as { properties?: Record<string, object> } | undefined)?.properties ?? {};
   const path = inPath.map((name) => ({ name, in: 'path', required: true, schema: paramSchemas[name] ?? { type: 'string' } }));
   const query = Object.entries((route.query as { properties?: Record<string, object> } | undefined)?.properties ?? {}).map(([name, schema]) => ({ name, in: 'query', required: false, schema }));
@@ -47,9 +47,10 @@ function operation(route: V1Route): object {
 export function openApiDocument(basePath: string): object {
   const paths: Record<string, Record<string, object>> = {};
   for (const route of V1_ROUTES) {
-    const path = route.path.replace(/:([A-Za-z]+)/g, '{$1}');
+    const path = route.path.replace(/:(\w+)/g, '{$1}');
     paths[path] = { ...paths[path], [route.method]: operation(route) };
   }
+  paths['/openapi.json'] = { get: { summary: 'This document', operationId: 'getOpenApi', security: [], responses: { '200': { description: 'The OpenAPI 3.1 document of API v1', content: { 'application/json': { schema: { type: 'object' } } } } } } };
   return {
     openapi: '3.1.0',
     info: { title: 'Signpost API v1', version: '1.0.0', description: 'Direct-to-store uploads addressed by SHA-256: the bytes go to the store with signed requests, never through the broker.' },
