@@ -7,7 +7,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { syncFolder, UploadError, type SyncOptions } from '../../src/client/node.js';
+import { fileSource, syncFolder, uploadBlob, UploadError, V1Client, type SyncOptions } from '../../src/client/node.js';
 import { freshStores, storageConfigs, USERS } from '../support/broker.js';
 import { listeningBroker, type ListeningBroker } from './client-harness.js';
 
@@ -32,6 +32,19 @@ async function folderOf(files: Record<string, Buffer>): Promise<string> {
 }
 
 describe('syncFolder', () => {
+  it('a blob already in the store before any sync (no manifest yet) is skipped and still gets an id in the manifest', async () => {
+    const bytes = randomBytes(5000);
+    const dir = await folderOf({ 'old.bin': bytes, 'new.bin': randomBytes(10) });
+    const earlier = await uploadBlob(await fileSource(join(dir, 'old.bin')), { url: main.url, headers: { 'X-API-Key': USERS.alice.key } }).done;
+    const result = await syncFolder(dir, options());
+    expect(result.files.map((f) => [f.name, f.outcome])).toEqual([['new.bin', 'uploaded'], ['old.bin', 'present']]);
+    const manifest = JSON.parse(await readFile(result.manifestPath!, 'utf8')) as Record<string, { id: string; sha256: string }>;
+    expect(manifest['old.bin']!.sha256).toBe(earlier.sha256);
+    // API v1 names no record for a present blob of a session: the id is the caller's own record of it.
+    const record = await new V1Client({ url: main.url, headers: { 'X-API-Key': USERS.alice.key } }).record(manifest['old.bin']!.id);
+    expect(record).toMatchObject({ state: 'complete', sha256: earlier.sha256 });
+  });
+
   it('a file gone after the folder was listed fails alone; the others are sent; no manifest; a rerun completes', async () => {
     const dir = await folderOf({ 'a.bin': randomBytes(1000), 'b.bin': randomBytes(2000) });
     const result = await syncFolder(
