@@ -44,6 +44,10 @@ describe.each(['s3', 'azure'] as const)('API v1 upload sessions on %s', (storage
       [sha256Hex(present), present.length, true], [sha256Hex(small), small.length, false], [sha256Hex(large), large.length, false],
     ]);
     expect(blobs[0]?.upload).toBeUndefined();
+    // A present blob still names the record the session made for it (complete, sharing the object).
+    const presentRecord = await alice.get(`/uploads/${(blobs[0] as unknown as { id: string }).id}`);
+    expect(presentRecord.body).toMatchObject({ state: 'complete', sha256: sha256Hex(present) });
+    expect((blobs[1] as unknown as { id: string }).id).toBe(blobs[1]?.upload?.id);
     expect(blobs[1]?.upload).toMatchObject({ id: expect.any(String), strategy: 'single', part_count: 1 });
     expect(blobs[2]?.upload).toMatchObject({ id: expect.any(String), strategy: 'multipart' });
     const sid = created.body.uploadSessionId as string;
@@ -70,7 +74,7 @@ describe.each(['s3', 'azure'] as const)('API v1 upload sessions on %s', (storage
 
     const confirmSmall = await device.put(`/upload-sessions/${sid}/blobs/${sha256Hex(small)}`);
     expect(confirmSmall.status, JSON.stringify(confirmSmall.body)).toBe(200);
-    expect(confirmSmall.body).toEqual({ uploadSessionId: sid, alreadyPresent: false, blob: { sha256: sha256Hex(small), size: small.length, mime: 'image/png', key: expect.any(String) } });
+    expect(confirmSmall.body).toEqual({ uploadSessionId: sid, alreadyPresent: false, id: expect.any(String), blob: { sha256: sha256Hex(small), size: small.length, mime: 'image/png', key: expect.any(String) } });
     // The same PUT again (a client's retry) answers the same.
     const retried = await device.put(`/upload-sessions/${sid}/blobs/${sha256Hex(small)}`);
     expect(retried.status, JSON.stringify(retried.body)).toBe(200);

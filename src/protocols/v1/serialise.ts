@@ -59,7 +59,7 @@ export function wireSessionCreated(session: UploadSession, uploads: Map<string, 
     uploadSessionId: session.id,
     uploadToken: session.token,
     expires_at: iso(session.expiresAt),
-    blobs: session.blobs.map((blob) => ({ sha256: blob.sha256, size: blob.size, alreadyPresent: blob.alreadyPresent, ...wireSessionUpload(blob, uploads.get(blob.sha256)) })),
+    blobs: session.blobs.map((blob) => ({ sha256: blob.sha256, size: blob.size, alreadyPresent: blob.alreadyPresent, id: blob.uploadId, ...wireSessionUpload(blob, uploads.get(blob.sha256)) })),
   };
 }
 
@@ -68,6 +68,6 @@ export function wireSession(session: UploadSession, blobs: SessionBlobState[]) {
     uploadSessionId: session.id,
     state: session.state,
     expires_at: iso(session.expiresAt),
-    blobs: blobs.map(({ blob, record, state }) => ({ sha256: blob.sha256, size: blob.size, alreadyPresent: blob.alreadyPresent, state, ...wireSessionUpload(blob, record) })),
+    blobs: blobs.map(({ blob, record, state }) => ({ sha256: blob.sha256, size: blob.size, alreadyPresent: blob.alreadyPresent, id: blob.uploadId, state, ...wireSessionUpload(blob, record) })),
   };
 }

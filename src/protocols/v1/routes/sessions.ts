@@ -34,7 +34,7 @@ export function confirmBlobRoute({ ctx, validators }: RouteDeps): RequestHandler
   return async (req, res) => {
     const { sha256 } = validators.params<SessionBlobParam>(sessionBlobParam, req.params);
     const { session, blob, record } = await confirmSessionBlob(ctx, accessOf(res), sessionIdParam(req.params), wireSha256(sha256, 'sha256'));
-    res.json({ uploadSessionId: session.id, alreadyPresent: blob.alreadyPresent, blob: wireBlob(record) });
+    res.json({ uploadSessionId: session.id, alreadyPresent: blob.alreadyPresent, id: record.id, blob: wireBlob(record) });
   };
 }
 
