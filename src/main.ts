@@ -1,7 +1,7 @@
 // The production entry: read config, build dependencies, listen, shut down
 // gracefully. `npm start` without SIGNPOST_CONFIG goes through scripts/start.ts,
 // which starts embedded stores first and then calls runBroker.
-import { createServer, type Server } from 'node:http';
+import { createServer, STATUS_CODES, type RequestListener, type Server } from 'node:http';
 import { createServer as createNetServer, type Server as NetServer } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { createApp } from './app.js';
@@ -35,7 +35,7 @@ export async function runBroker(config: Config, options: RunOptions = {}): Promi
   if (config.trustProxy) app.set('trust proxy', true);
   let server: Server;
   try {
-    server = await listen(createServer(app), config.host, config.port);
+    server = await listen(brokerServer(app), config.host, config.port);
   } catch (err) {
     await deps.repo.close().catch(() => undefined);
     throw err;
@@ -60,6 +60,32 @@ export async function runBroker(config: Config, options: RunOptions = {}): Promi
     return closing;
   };
   return { url, server, close };
+}
+
+/**
+ * The HTTP server around the app. A request Node's parser refuses before express sees it
+ * (a request line or headers over 16 KiB, bytes that are not HTTP) is answered like every
+ * other refusal, {error, message} in JSON, instead of Node's bare status line.
+ */
+export function brokerServer(app: RequestListener): Server {
+  const server = createServer(app);
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    // Nothing to answer on a connection the client closed, nor on one already answering a
+    // request (Node's own handler looks at the same private field).
+    const answering = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent === true;
+    if (err.code === 'ECONNRESET' || !socket.writable || answering) {
+      socket.destroy();
+      return;
+    }
+    const [status, code, message] = err.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'too_large', 'request line or headers are too large']
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'bad_request', 'request took too long to arrive']
+        : [400, 'bad_request', 'request is not valid HTTP'];
+    const body = JSON.stringify({ error: code, message });
+    socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  });
+  return server;
 }
 
 /** The broker could not listen (port busy, no permission, no such address): a sentence for the operator, no stack. */

@@ -2,10 +2,12 @@
 // a body that is not what its Content-Encoding says — are refused with 400 {error, message}
 // in the broker's words, on every protocol, and leave the upload they name as it was.
 import type { Server } from 'node:http';
+import { connect } from 'node:net';
 import { deflateSync, gzipSync } from 'node:zlib';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildBroker, freshStores, storageConfigs, USERS, type TestBroker } from '../support/broker.js';
+import { brokerServer } from '../../src/main.js';
 import { mintEndpoint, type UppyEndpoint } from '../support/companion-driver.js';
 import { BASE, md5b64 } from '../support/protocol-driver.js';
 
@@ -40,9 +42,9 @@ describe('requests the framework cannot read', () => {
 
   beforeAll(async () => {
     broker = buildBroker({ storages: storageConfigs(await freshStores()) });
-    server = await new Promise<Server>((resolve) => {
-      const listening = broker.app.listen(0, '127.0.0.1', () => resolve(listening));
-    });
+    // The broker's own HTTP server (main.ts), which also answers what Node's parser refuses.
+    server = brokerServer(broker.app);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const address = server.address();
     origin = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
     uppy = await mintEndpoint(broker.app, 'alice');
@@ -98,6 +100,32 @@ describe('requests the framework cannot read', () => {
   it('an unknown Content-Encoding and an unknown charset stay 400 (body-parser says 415; the broker has one code for bad input)', async () => {
     await refusal(await post(`${BASE}/`, 'zstd-nope', Buffer.from(body)), 'request body encoding is not supported');
     await refusal(await post(`${BASE}/`, '', Buffer.from(body), 'application/json; charset=klingon'), 'request body encoding is not supported');
+  });
+
+  /** Bytes straight onto a socket; resolves with everything the server sent before closing it. */
+  const rawExchange = (bytes: string) =>
+    new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(new URL(origin).port), '127.0.0.1');
+      let answer = '';
+      socket.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')));
+      socket.on('end', () => resolve(answer));
+      socket.on('error', reject);
+      socket.end(bytes);
+    });
+  const parseAnswer = (answer: string) => {
+    const [head = '', body = ''] = answer.split('\r\n\r\n');
+    return { status: Number(head.split(' ')[1]), contentType: /content-type: ([^\r]+)/i.exec(head)?.[1], body: JSON.parse(body) as unknown };
+  };
+
+  it('a request line over 16 KiB is answered 431 {error, message}, not with a bare status line', async () => {
+    const answer = parseAnswer(await rawExchange(`GET ${BASE}/${'u'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\nX-API-Key: ${USERS.alice.key}\r\n\r\n`));
+    expect(answer).toEqual({ status: 431, contentType: 'application/json; charset=utf-8', body: { error: 'too_large', message: 'request line or headers are too large' } });
+  });
+
+  it('bytes that are not HTTP are answered 400 {error, message}', async () => {
+    for (const garbage of ['HELLO\r\n\r\n', `GET /${'\u0000'} HTTP/1.1\r\n\r\n`, 'GET / HTTP/1.1\r\nHost: x\r\nContent-Length: nope\r\n\r\n']) {
+      expect(parseAnswer(await rawExchange(garbage))).toEqual({ status: 400, contentType: 'application/json; charset=utf-8', body: { error: 'bad_request', message: 'request is not valid HTTP' } });
+    }
   });
 
   it('none of those refusals touched the upload', async () => {
