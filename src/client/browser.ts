@@ -19,5 +19,7 @@ export { createWorkerHasher, type WorkerHasherOptions } from './worker-hasher.js
 export { UploadTask, UploadError, BrokerClient, blobSource, inThreadHasher, type Hasher } from './index.js';
 // API v1: hashes with hash-wasm in the calling thread, one part at a time as it is read.
 export { uploadBlob, BlobUploadTask, V1Client, wasmDigests, type DigestFactory } from './index.js';
+// Seed 004: a new blob from ranges of stored ones, copied by the store.
+export { compose, planComposition, type ComposeRange, type ComposeOptions, type ComposeResult } from './index.js';
 export type * from './v1/types.js';
 export type * from './types.js';

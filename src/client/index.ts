@@ -22,6 +22,7 @@ export function uploadBlob(source: UploadSource | Blob, options: BlobUploadOptio
 export { UploadTask } from './upload-task.js';
 export { BlobUploadTask } from './v1/blob-task.js';
 export { V1Client, V1_BASE_PATH, type V1ClientOptions } from './v1/broker.js';
+export { compose, planComposition, SEED_004_MIN_PART_SIZE, SEED_004_MAX_PART_COUNT, type ComposeRange, type ComposeOptions, type ComposeResult, type CompositionPlan } from './v1/compose.js';
 export { wasmDigests, toHex, type DigestFactory, type IncrementalHash } from './v1/digests.js';
 export type * from './v1/types.js';
 export type * from './v1/wire.js';

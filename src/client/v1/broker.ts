@@ -6,11 +6,14 @@ import type { HeaderSource } from '../types.js';
 import {
   badResponse,
   checkCompleted,
+  checkCopiedPart,
   checkInitiate,
   checkSession,
   checkSessionBlob,
   checkSignedParts,
   type CompletedUpload,
+  type CopiedPart,
+  type CopyPartRequest,
   type CreatedSession,
   type InitiateAnswer,
   type InitiateRequest,
@@ -65,10 +68,22 @@ export class V1Client {
     return { parts: checkSignedParts(res.body, parts.map((p) => p.number)), ...(Number.isFinite(date) ? { serverTime: date + 999 } : {}) };
   }
 
-  /** POST /uploads/:id/complete?digest=sha-256:<hex>: the broker commits, verifies, and answers 201 (422 on a wrong digest). */
-  async complete(uploadId: string, sha256: string, signal?: AbortSignal): Promise<CompletedUpload> {
-    const path = `/uploads/${id(uploadId)}/complete?digest=${encodeURIComponent(`sha-256:${sha256}`)}`;
-    return checkCompleted((await this.http.request({ method: 'POST', path, headers: this.tokenHeader, signal })).body);
+  /**
+   * POST /uploads/:id/parts/:n/copy: the store copies a range of a stored blob the
+   * caller may read into part n (seed 004); no byte passes through the client.
+   */
+  async copyPart(uploadId: string, partNumber: number, request: CopyPartRequest, signal?: AbortSignal): Promise<CopiedPart> {
+    const res = await this.http.request({ method: 'POST', path: `/uploads/${id(uploadId)}/parts/${partNumber}/copy`, body: request, headers: this.tokenHeader, signal });
+    return checkCopiedPart(res.body, partNumber);
+  }
+
+  /**
+   * POST /uploads/:id/complete?digest=sha-256:<hex>: the broker commits, verifies, and answers 201
+   * (422 on a wrong digest). Without a digest the broker establishes it (reads the object back).
+   */
+  async complete(uploadId: string, sha256?: string, signal?: AbortSignal): Promise<CompletedUpload> {
+    const digest = sha256 === undefined ? '' : `?digest=${encodeURIComponent(`sha-256:${sha256}`)}`;
+    return checkCompleted((await this.http.request({ method: 'POST', path: `/uploads/${id(uploadId)}/complete${digest}`, headers: this.tokenHeader, signal })).body);
   }
 
   /** GET /uploads/:id/status: how many bytes the store holds (from Range). */

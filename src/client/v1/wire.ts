@@ -9,6 +9,8 @@ export type Verification = 'store' | 'read-back' | 'declared';
 export interface InitiateRequest {
   filename: string;
   size: number;
+  /** The part size wanted (seed 004); outside the storage's part policy → 400. Default: the broker's plan. */
+  part_size?: number;
   /** Hex SHA-256 of the whole file: lets the broker answer already_present. */
   sha256?: string;
   content_type?: string;
@@ -61,6 +63,20 @@ export interface SignedPart {
   url: string;
   headers: Record<string, string>;
   expires_at: string;
+}
+
+/** POST /uploads/:id/parts/:n/copy body: a range of a stored blob the caller may read (seed 004). */
+export interface CopyPartRequest {
+  source: { sha256: string } | { upload_id: string };
+  /** `bytes=<first>-<last>`: one range, both ends, first a multiple of 1 MiB, exactly part n's planned size. */
+  range: string;
+}
+
+/** 200 from POST /uploads/:id/parts/:n/copy; md5 (hex) when the store reports one. */
+export interface CopiedPart {
+  number: number;
+  size: number;
+  md5?: string;
 }
 
 /** 201 from POST /uploads/:id/complete. */
@@ -156,6 +172,11 @@ export function checkSignedParts(value: unknown, asked: number[]): SignedPart[] 
   const missing = asked.filter((n) => !signed.some((p) => p.number === n));
   if (missing.length > 0) throw badResponse(`POST /uploads/:id/parts (no signature for part ${missing.join(', ')})`, value);
   return signed;
+}
+
+export function checkCopiedPart(value: unknown, number: number): CopiedPart {
+  if (isObject(value) && value['number'] === number && isCount(value['size']) && (value['md5'] === undefined || typeof value['md5'] === 'string')) return value as unknown as CopiedPart;
+  throw badResponse(`POST /uploads/:id/parts/${number}/copy`, value);
 }
 
 export function checkCompleted(value: unknown): CompletedUpload {
