@@ -1,6 +1,7 @@
 // signpost: upload files through a Signpost broker from a shell.
 //   signpost upload <files…> --url <broker> [--token <jwt> | --api-key <key>] [--parallel N] [--api v1]
 //   signpost sync <dir>     signpost status <id>    signpost abort <id>
+//   signpost compose <out-name> <sha256>:<first>-<last> …
 // Rerunning the same upload resumes it (PlaceOS API): the broker finds the unfinished
 // upload by owner, name, size and MD5 and answers with the parts it already has.
 // With --api v1 a file the store already holds (same SHA-256) is not sent again.
@@ -8,6 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { Command, Option } from 'commander';
 import { connection, positiveInt, reasonOf, type CliIo, type ConnectionFlags } from './cli-common.js';
 import { barView, formatBytes, lineView, type ProgressView } from './cli-view.js';
+import { composeCommand } from './cli-compose.js';
 import { syncCommand } from './cli-sync.js';
 import { BrokerClient, fileSource, upload, uploadBlob, type BlobUploadResult, type UploadResult } from './node.js';
 
@@ -114,6 +116,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .action(async (files: string[], flags: UploadFlags) => setExit(await uploadAll(files, flags, io)));
 
   common(syncCommand(program, io, setExit), '/api/v1');
+  common(composeCommand(program, io, setExit), '/api/v1');
 
   common(program.command('status').argument('<id>', 'upload id').description("print the broker's record of an upload as JSON")).action(async (id: string, flags: ConnectionFlags) => {
     const status = await new BrokerClient(connection(flags, io)).status(id);
