@@ -9,7 +9,7 @@ import { buildDependencies, createLogger } from './compose.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { RESIDENCE_BY_TYPE } from './protocols/placeos/names.js';
 import { checkFormArrivals } from './domain/form-upload.js';
-import { demoRouter } from './http/demo-page.js';
+import { demoBundlerInstalled, demoRouter } from './http/demo-page.js';
 
 /** How often the broker looks for awaited form uploads in the store. */
 const FORM_ARRIVAL_CHECK_MS = 30_000;
@@ -30,6 +30,9 @@ export async function runBroker(config: Config, options: RunOptions = {}): Promi
   const deps = buildDependencies(config, logger);
   // The demo page offers the storages by id and residence, never their credentials.
   const storages = config.storages.map((s) => ({ id: s.id, residence: RESIDENCE_BY_TYPE[s.type] }));
+  if (config.demoPage && !demoBundlerInstalled()) {
+    logger.warn('demo_page is on but esbuild (a development dependency) is not installed: the page cannot load its script; install esbuild or turn demo_page off');
+  }
   const demo = config.demoPage ? [demoRouter(config.basePath, { storages, ...(options.devApiKey === undefined ? {} : { devApiKey: options.devApiKey }) })] : [];
   const app = createApp({ ...deps, extraRouters: demo });
   if (config.trustProxy) app.set('trust proxy', true);

@@ -2,10 +2,11 @@
 // HTML and CSS from src/demo/, and the page's script — src/demo/demo-app.ts
 // with the client library — bundled from TypeScript in memory by esbuild on
 // the first request and kept, so whoever runs the broker needs no build step.
+// esbuild is a development dependency: it is loaded only when the page is asked for, and a
+// deployment without it (the production image) says so instead of failing to start.
 import { PACKAGE_ROOT } from '../package-root.js';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import express, { type RequestHandler, type Response, type Router } from 'express';
 import { CONFIG_ELEMENT_ID, type DemoConfig, type DemoStorage } from '../demo/demo-config.js';
 
@@ -40,8 +41,30 @@ interface Bundle {
   worker: string;
 }
 
+const ESBUILD_MISSING = 'the demo page bundles its script with esbuild, a development dependency that is not installed here: install it (npm install esbuild) or turn demo_page off';
+
+/** Whether the demo page can bundle its script here. */
+export function demoBundlerInstalled(): boolean {
+  try {
+    import.meta.resolve('esbuild');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function loadEsbuild(): Promise<typeof import('esbuild')> {
+  try {
+    return await import('esbuild');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') throw new Error(ESBUILD_MISSING, { cause: err });
+    throw err;
+  }
+}
+
 /** The page script and the MD5 worker, built together; the worker must sit next to app.js (worker-hasher.ts finds it by import.meta.url). */
 async function bundleScripts(): Promise<Bundle> {
+  const { build } = await loadEsbuild();
   const result = await build({
     entryPoints: { app: `${DEMO_DIR}demo-app.ts`, 'md5-worker': `${SOURCE_ROOT}client/md5-worker.ts` },
     bundle: true,
