@@ -45,7 +45,8 @@ export class UploadError extends Error {
 
 /** Statuses worth trying again: timeouts, rate limits and server-side failures. */
 export function isRetryableStatus(status: number): boolean {
-  return status === 408 || status === 429 || status >= 500;
+  // 501: the broker says the store does not implement the operation — retrying cannot help.
+  return status === 408 || status === 429 || (status >= 500 && status !== 501);
 }
 
 export function cancelledError(): UploadError {

@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'verification_failed'
   | 'rate_limited'
   | 'store_failed'
+  | 'store_unsupported'
   | 'store_unavailable'
   | 'store_timeout'
   | 'state_unavailable'
@@ -45,6 +46,8 @@ export const errors = {
   tooLarge: (message: string) => new SignpostError('too_large', message),
   verificationFailed: (message: string) => new SignpostError('verification_failed', message),
   storeFailed: (message: string, cause?: unknown) => new SignpostError('store_failed', message, { cause }),
+  // The store does not implement the operation (Azurite's Put Block From URL): retrying cannot help.
+  storeUnsupported: (message: string, cause?: unknown) => new SignpostError('store_unsupported', message, { cause }),
   storeUnavailable: (message: string, cause?: unknown) =>
     new SignpostError('store_unavailable', message, { cause, retryAfter: 5 }),
   storeTimeout: (message: string, cause?: unknown) => new SignpostError('store_timeout', message, { cause }),

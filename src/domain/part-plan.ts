@@ -68,8 +68,8 @@ export function planParts(fileSize: number, limits: StoreLimits, directThreshold
   if (requested !== undefined) {
     const refusal = partSizeRefusal(policy, requested, fileSize);
     if (refusal) throw errors.badRequest(refusal);
-    if (requested >= fileSize && fileSize <= limits.maxSingleSize) return { kind: 'direct', partSize: fileSize, partCount: 1 };
-    return { kind: 'chunked', partSize: requested, partCount: Math.max(1, Math.ceil(fileSize / requested)) };
+    // A client that asks for a part size wants parts — even one (a part copied from a stored blob needs a multipart upload).
+    return { kind: 'chunked', partSize: Math.min(requested, Math.max(fileSize, 1)), partCount: Math.max(1, Math.ceil(fileSize / requested)) };
   }
   if (fileSize <= Math.min(directThreshold, limits.maxSingleSize)) return { kind: 'direct', partSize: fileSize, partCount: 1 };
   const unit = lcm(policy.partSizeUnit, MiB);

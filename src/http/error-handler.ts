@@ -17,6 +17,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   rate_limited: 429,
   internal: 500,
   store_failed: 502,
+  store_unsupported: 501,
   store_unavailable: 503,
   state_unavailable: 503,
   store_timeout: 504,

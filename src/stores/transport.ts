@@ -76,5 +76,6 @@ export function translateStoreFailure(error: unknown, what: string, answer: { st
   const network = networkFailure(error, what);
   if (network) return network;
   if (answer.busy) return errors.storeUnavailable(`${what} failed: the store is busy (${answer.code})`, error);
+  if (answer.status === 501) return errors.storeUnsupported(`${what}: this store does not implement it (${answer.code})`, error);
   return errors.storeFailed(`${what} failed: ${answer.status ?? 'no status'} ${answer.code}`, error);
 }

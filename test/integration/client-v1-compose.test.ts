@@ -59,6 +59,12 @@ afterAll(async () => {
 });
 
 describe('compose (client library) on Swift', () => {
+  it('composes one range (a trimmed video): a one-part multipart upload the store fills by copy', async () => {
+    const trimmed = a.subarray(2 * MiB, 5 * MiB + 7);
+    const result = await compose([{ sha256: sha256(a), first: 2 * MiB, last: 5 * MiB + 6 }], options());
+    expect(result).toMatchObject({ sha256: sha256(trimmed), size: trimmed.length });
+  });
+
   it('composes ranges of two blobs, by digest and by upload id: the bytes read back equal the concatenated ranges; the broker establishes the SHA-256', async () => {
     const ranges: ComposeRange[] = [
       { sha256: sha256(a), first: MiB, last: 7 * MiB - 1 },
@@ -152,7 +158,7 @@ describe('compose (client library) on Azurite', () => {
     ], options({ storageId: 'azure', retries: 1, retryDelayMs: 1, parallel: 1 }));
     await expect(failure).rejects.toBeInstanceOf(UploadError);
     // Azurite 3.35 answers Put Block From URL with 501; the broker reports a store failure naming it.
-    await expect(failure).rejects.toMatchObject({ status: 502, code: 'store_failed', brokerMessage: expect.stringMatching(/Put Block From URL failed: 501/) });
+    await expect(failure).rejects.toMatchObject({ status: 501, code: 'store_unsupported', brokerMessage: expect.stringMatching(/Azure Put Block From URL: this store does not implement it/) });
     expect(composedSince(from)).toEqual([{ id: expect.any(String), destroyed: true }]);
   });
 });

@@ -55,6 +55,9 @@ describe('part policy', () => {
     // One byte more than 10,000 minimum-sized parts hold: the next whole MiB.
     expect(planParts(10_000 * 5 * MiB + 1, S3_LIMITS, 5 * MiB, seed004)).toEqual({ kind: 'chunked', partSize: 6 * MiB, partCount: 8_334 });
     expect(planParts(50 * MiB, S3_LIMITS, 5 * MiB, seed004, 8 * MiB)).toEqual({ kind: 'chunked', partSize: 8 * MiB, partCount: 7 });
+    // Asking for a part size means parts, even one (a single range copied into a new object).
+    expect(planParts(6 * MiB, S3_LIMITS, 5 * MiB, seed004, 6 * MiB)).toEqual({ kind: 'chunked', partSize: 6 * MiB, partCount: 1 });
+    expect(planParts(3 * MiB, S3_LIMITS, 5 * MiB, seed004, 6 * MiB)).toEqual({ kind: 'chunked', partSize: 3 * MiB, partCount: 1 });
     const tooSmall = refusal(() => planParts(50 * MiB, S3_LIMITS, 5 * MiB, seed004, MiB));
     expect(tooSmall.code).toBe('bad_request');
     expect(tooSmall.message).toMatch(/minimum/);

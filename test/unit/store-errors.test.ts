@@ -28,6 +28,8 @@ describe('store error translation', () => {
   it('Azure: ServerBusy / 503 is unavailable, 5xx a store failure', () => {
     expect(translateAzureError(restError(503, 'ServerBusy'), 'Get Block List').code).toBe('store_unavailable');
     expect(translateAzureError(restError(500, 'InternalError'), 'Get Block List').code).toBe('store_failed');
+    // Not implemented by this store: a 501 of the broker's own, which no client retries.
+    expect(translateAzureError(restError(501, 'NotImplemented'), 'Put Block From URL')).toMatchObject({ code: 'store_unsupported', message: 'Azure Put Block From URL: this store does not implement it (NotImplemented)' });
     expect(translateAzureError(restError(403, 'AuthenticationFailed'), 'Delete Blob').message).toBe('Azure Delete Blob failed: 403 AuthenticationFailed');
   });
 

@@ -85,7 +85,7 @@ function sourceOf(range: ComposeRange, where: string): CopyPartRequest['source']
 export function planComposition(ranges: readonly ComposeRange[], minPartSize = SEED_004_MIN_PART_SIZE): CompositionPlan {
   // One range would be a one-part upload, which the broker plans as a single
   // request; parts are copied only into multipart uploads.
-  if (ranges.length < 2) throw refuse(`compose takes at least two ranges (got ${ranges.length}): the broker makes a one-part upload a single upload, and copies only into the parts of a multipart upload`);
+  if (ranges.length < 1) throw refuse('compose takes at least one range (got 0)');
   if (ranges.length > SEED_004_MAX_PART_COUNT) throw refuse(`compose takes at most ${SEED_004_MAX_PART_COUNT} ranges, one part each (got ${ranges.length})`);
   const parts = ranges.map((range, index) => {
     const where = `range ${index + 1}`;
@@ -104,7 +104,7 @@ export function planComposition(ranges: readonly ComposeRange[], minPartSize = S
   }
   const lastPart = parts.at(-1)!;
   if (lastPart.size > partSize) throw refuse(`range ${lastPart.number}: ${lastPart.range} has ${lastPart.size} bytes, more than the first's ${partSize}; the last range may be shorter, not longer`);
-  if (partSize < minPartSize) throw refuse(`range 1: ${parts[0]!.range} has ${partSize} bytes; every range but the last is a part of at least ${minPartSize} bytes`);
+  if (parts.length > 1 && partSize < minPartSize) throw refuse(`range 1: ${parts[0]!.range} has ${partSize} bytes; every range but the last is a part of at least ${minPartSize} bytes`);
   return { size: parts.reduce((sum, part) => sum + part.size, 0), partSize, parts: parts.map(({ number, source, range }) => ({ number, source, range })) };
 }
 
