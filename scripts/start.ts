@@ -25,12 +25,18 @@ async function provisionAzurite(azurite: AzuriteServer): Promise<void> {
   });
 }
 
+// s3rver has no ListParts and no AbortMultipartUpload (both answer 405), and no npm S3
+// emulator that runs on Node 20 has them: Azurite, which does all the README and the demo
+// page show (resume sends only the missing parts, cancel discards them), is the default;
+// s3rver stays on offer under its own id, labelled with what it cannot do.
+const S3RVER_LIMITS = 's3rver demo store: a resume re-sends every part, cancel fails';
+
 function embeddedConfig(s3: S3rverServer, azurite: AzuriteServer) {
   return {
     demo_page: true,
     storages: [
-      { id: 'local-s3', type: 's3', default: true, bucket: BUCKET, endpoint: s3.endpoint, region: s3.region, force_path_style: true, access_key_id: s3.accessKeyId, secret_access_key: s3.secretAccessKey },
-      { id: 'local-azure', type: 'azure', container: CONTAINER, account: azurite.account, account_key: azurite.accountKey, endpoint: azurite.endpoint },
+      { id: 'local-azure', type: 'azure', default: true, container: CONTAINER, account: azurite.account, account_key: azurite.accountKey, endpoint: azurite.endpoint },
+      { id: 'local-s3', type: 's3', bucket: BUCKET, endpoint: s3.endpoint, region: s3.region, force_path_style: true, access_key_id: s3.accessKeyId, secret_access_key: s3.secretAccessKey },
     ],
     auth: { api_keys: { [DEV_API_KEY]: { user: 'dev', tenant: 'dev', roles: ['admin'] } } },
   };
@@ -48,15 +54,17 @@ async function startEmbedded(): Promise<void> {
   try {
     await provisionAzurite(azurite);
     const config = parseConfig(embeddedConfig(s3, azurite), serverEnv, 'embedded defaults');
-    const broker = await runBroker(config, { devApiKey: DEV_API_KEY });
+    const broker = await runBroker(config, { devApiKey: DEV_API_KEY, storageLimits: { 'local-s3': S3RVER_LIMITS } });
     closeOnSignals(broker, stopStores);
     const api = `${broker.url}${config.basePath}`;
     console.log(`
 Signpost is running (embedded defaults — for trying it out, not for production)
   broker      ${broker.url}            demo page: open it in a browser
   uploads API ${api}
-  residences  AmazonS3 → s3rver ${s3.endpoint} bucket ${BUCKET} (default; accepts any signature: demo only)
-              AzureStorage → Azurite ${azurite.endpoint} container ${CONTAINER} (use "storage_id":"local-azure")
+  residences  AzureStorage → Azurite ${azurite.endpoint} container ${CONTAINER} (default: upload, resume, cancel, download)
+              AmazonS3 → s3rver ${s3.endpoint} bucket ${BUCKET} (use "storage_id":"local-s3"; demo only:
+                no ListParts, so a resume re-sends every part; no AbortMultipartUpload, so cancel fails
+                with 502 and the upload stays open; accepts any signature and checks no MD5)
   records     ${config.redisUrl ? `Redis at ${config.redisUrl}` : 'in memory (set REDIS_URL to keep them across restarts)'}
   dev API key ${DEV_API_KEY}   (send it as X-API-Key; user "dev", tenant "dev")
 Try: curl -s -H 'X-API-Key: ${DEV_API_KEY}' '${api}/new?file_name=hello.txt&file_size=12'

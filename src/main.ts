@@ -23,13 +23,18 @@ export interface RunningBroker {
 export interface RunOptions {
   /** Prefilled in the demo page (embedded defaults only). */
   devApiKey?: string;
+  /** What a storage cannot do, by storage id, shown beside it in the demo page (embedded s3rver). */
+  storageLimits?: Record<string, string>;
 }
 
 export async function runBroker(config: Config, options: RunOptions = {}): Promise<RunningBroker> {
   const logger = createLogger(config.logLevel);
   const deps = buildDependencies(config, logger);
   // The demo page offers the storages by id and residence, never their credentials.
-  const storages = config.storages.map((s) => ({ id: s.id, residence: RESIDENCE_BY_TYPE[s.type] }));
+  const storages = config.storages.map((s) => {
+    const limits = options.storageLimits?.[s.id];
+    return { id: s.id, residence: RESIDENCE_BY_TYPE[s.type], ...(limits === undefined ? {} : { limits }) };
+  });
   if (config.demoPage && !demoBundlerInstalled()) {
     logger.warn('demo_page is on but esbuild (a development dependency) is not installed: the page cannot load its script; install esbuild or turn demo_page off');
   }

@@ -36,7 +36,10 @@ const ui = {
 
 function storageOption(storage: DemoStorage): HTMLOptionElement {
   const residence = RESIDENCE_NAME[storage.residence] ?? storage.residence;
-  return new Option(`${storage.id} (${residence})`, storage.id);
+  // A store that cannot resume or cancel says so where it is chosen, not after an upload fails.
+  const option = new Option(`${storage.id} (${residence})${storage.limits === undefined ? '' : ` — ${storage.limits}`}`, storage.id);
+  if (storage.limits !== undefined) option.title = storage.limits;
+  return option;
 }
 
 function restoreSettings(): void {

@@ -6,6 +6,8 @@ export interface DemoStorage {
   id: string;
   /** AmazonS3 or AzureStorage. */
   residence: string;
+  /** What this store cannot do (the embedded s3rver: no resume, no cancel), shown beside it. */
+  limits?: string;
 }
 
 export interface DemoConfig {
