@@ -26,7 +26,7 @@ const SCALE = Number(process.env['FUZZ_RUNS'] ?? 1);
  * All properties together stop generating past this (FUZZ_BUDGET_S), so the file stays under
  * a minute on 2 busy cores: each gets an equal share of what is left when it starts.
  */
-const BUDGET_MS = Number(process.env['FUZZ_BUDGET_S'] ?? 40) * 1000;
+const BUDGET_MS = Number(process.env['FUZZ_BUDGET_S'] ?? 30) * 1000;
 
 
 // ---- the run ----
@@ -153,7 +153,7 @@ describe('fuzzing every route', () => {
         const what = (['record', 'parts', 'wire', 'storeParts'] as const).filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]));
         changedBy.push(`${res.status} ${res.text.slice(0, 160)} ← ${shown.slice(0, 600)} [changed: ${what.join(', ')}${countAfter === countBefore ? '' : `, uploads ${countBefore} → ${countAfter}`}]`);
       }
-      if (refusedFinishThatWrites(g, res.status)) {
+      if (refusedFinishThatWrites(g, res.status, res.text)) {
         stats.knownFinishRefusals += 1;
         return;
       }
@@ -222,12 +222,10 @@ describe('fuzzing every route', () => {
  * upload with parts 1 and 3 signed, then `PATCH /:id` with body {} → 409, expires_at later.
  * The request is still sent and checked for no 5xx and {error, message}.
  */
-function refusedFinishThatWrites(g: Generated, status: number): boolean {
-  if (g.route !== 'PATCH /:id' || status !== 409) return false;
-  const part = (value: unknown) => (typeof value === 'object' && value !== null ? (value as { part?: unknown }).part : undefined);
-  const queryPart = part(g.query);
-  const bodyPart = 'json' in g.body ? part(g.body.json) : undefined;
-  return (queryPart === undefined || queryPart === 'finish') && bodyPart === undefined;
+function refusedFinishThatWrites(g: Generated, status: number, answer: string): boolean {
+  // Told by the broker's answer, not by the generated query: the server decides what reads as
+  // "no part" (`?part[__proto__]=1` is no part to express's query parser).
+  return g.route === 'PATCH /:id' && status === 409 && /has no parts signed yet|was never signed; upload it before finishing/.test(answer);
 }
 
 function sameSnapshot(a: Snapshot, b: Snapshot): boolean {
