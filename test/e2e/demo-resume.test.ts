@@ -57,5 +57,5 @@ describe('demo page: reload mid-upload, pick the same file again', () => {
     } finally {
       await context.close();
     }
-  }, 60_000);
+  }, 240_000);
 });

@@ -42,7 +42,7 @@ describe('demo page: uploads to both stores', () => {
       expect(await env.broker.storedSha256(id), `${storage}: stored bytes`).toBe(file.sha256);
       // The page's download link (GET /:id/url as JSON) serves the same bytes.
       const link = demo.completedEntry(id).getByRole('link', { name: `Download ${file.name}` });
-      const href = await link.getAttribute('href', { timeout: 10_000 });
+      const href = await link.getAttribute('href', { timeout: 60_000 });
       const download = await fetch(href!);
       expect(download.status).toBe(200);
       expect(createHash('sha256').update(new Uint8Array(await download.arrayBuffer())).digest('hex'), `${storage}: downloaded bytes`).toBe(file.sha256);
@@ -60,11 +60,11 @@ describe('demo page: uploads to both stores', () => {
     const again = await DemoPage.open(context, env.broker.url);
     for (const [row, file] of [[rows[0], toS3], [rows[1], toAzure]] as const) {
       const entry = again.completedEntry(row.uploadId!);
-      await entry.getByRole('link', { name: `Download ${file.name}` }).waitFor({ timeout: 10_000 });
+      await entry.getByRole('link', { name: `Download ${file.name}` }).waitFor({ timeout: 60_000 });
       expect(await entry.getAttribute('data-state')).toBe('complete');
     }
     await again.page.close();
-  }, 90_000);
+  }, 240_000);
 
   it('uploads a file dropped on the drop zone', async () => {
     const demo = await DemoPage.open(context, env.broker.url);
@@ -83,5 +83,5 @@ describe('demo page: uploads to both stores', () => {
     expect(row.state, row.text).toBe('complete');
     expect(await env.broker.record(row.uploadId!)).toMatchObject({ state: 'complete', storage_id: 'azure', file_size: 20 });
     await demo.page.close();
-  }, 30_000);
+  }, 240_000);
 });

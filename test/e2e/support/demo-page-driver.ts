@@ -1,3 +1,5 @@
+// Deadlines here are generous on purpose: they only bound a wait for a condition, and on a busy
+// 2-core machine (CI beside other work) a 24 MiB browser upload has taken over 40 s.
 // Driving the demo page the way a person does (settings, the file picker, the
 // row's buttons) and watching what the browser sends to the stores: part
 // requests by number, and a gate that holds parts back to interrupt uploads.
@@ -27,7 +29,7 @@ export class DemoPage {
 
   /** The script sets body[data-ready] once the form is wired and settings restored. */
   private async ready(): Promise<void> {
-    await this.page.locator('body[data-ready="true"]').waitFor({ timeout: 10_000 });
+    await this.page.locator('body[data-ready="true"]').waitFor({ timeout: 60_000 });
   }
 
   async settings(choice: { storage?: string; parallel?: number }): Promise<void> {
@@ -51,7 +53,7 @@ export class DemoPage {
     return this.row(fileName).last().getAttribute('data-state');
   }
 
-  async waitForState(fileName: string, states: string[], timeout = 30_000): Promise<string> {
+  async waitForState(fileName: string, states: string[], timeout = 120_000): Promise<string> {
     const handle = await this.page.waitForFunction(
       ([name, wanted]) => {
         const rows = [...document.querySelectorAll<HTMLElement>('#uploads > li')].filter((li) => li.querySelector('.file-name')?.textContent === name);
@@ -65,7 +67,7 @@ export class DemoPage {
   }
 
   /** Waits for a final state and says what the row shows, so a failure reads as the page's own message. */
-  async finish(fileName: string, timeout = 45_000): Promise<{ state: string; text: string; uploadId: string | null }> {
+  async finish(fileName: string, timeout = 180_000): Promise<{ state: string; text: string; uploadId: string | null }> {
     const state = await this.waitForState(fileName, FINAL_STATES, timeout);
     const row = this.row(fileName).last();
     return { state, text: await row.innerText(), uploadId: await row.getAttribute('data-upload-id') };
@@ -161,7 +163,7 @@ export class PartGate {
 }
 
 /** Polls `read` until `accept` likes its value. */
-export async function until<T>(read: () => T | Promise<T>, accept: (value: T) => boolean, what: string, timeoutMs = 20_000): Promise<T> {
+export async function until<T>(read: () => T | Promise<T>, accept: (value: T) => boolean, what: string, timeoutMs = 90_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await read();
