@@ -46,16 +46,39 @@ async function startEmbedded(): Promise<void> {
   const { serverEnv } = loadConfig(process.env);
   // A busy port fails now, not after the stores have taken seconds to start.
   await assertCanListen(serverEnv.host, serverEnv.port);
-  console.error('signpost: no SIGNPOST_CONFIG — starting embedded object stores on loopback (s3rver, Azurite)…');
-  const [s3, azurite] = await Promise.all([startS3rver({ buckets: [BUCKET] }), startAzurite()]);
+  console.error('signpost: no SIGNPOST_CONFIG — starting embedded object stores on loopback (Azurite, s3rver)…');
+  // A signal while the stores start is held until each of them is known, then acted on:
+  // dying at once would leave a started store's temporary folder behind.
+  let early: NodeJS.Signals | undefined;
+  const hold = (signal: NodeJS.Signals) => {
+    early ??= signal;
+  };
+  process.on('SIGINT', hold);
+  process.on('SIGTERM', hold);
+  const [s3Started, azuriteStarted] = await Promise.allSettled([startS3rver({ buckets: [BUCKET] }), startAzurite()]);
   const stopStores = async () => {
-    await Promise.allSettled([s3.stop(), azurite.stop()]);
+    await Promise.allSettled([s3Started, azuriteStarted].flatMap((r) => (r.status === 'fulfilled' ? [r.value.stop()] : [])));
   };
   try {
+    if (s3Started.status === 'rejected') throw s3Started.reason;
+    if (azuriteStarted.status === 'rejected') throw azuriteStarted.reason;
+    const [s3, azurite] = [s3Started.value, azuriteStarted.value];
+    if (early !== undefined) {
+      console.error(`\n${early}: shutting down`);
+      await stopStores();
+      process.exit(0);
+    }
     await provisionAzurite(azurite);
     const config = parseConfig(embeddedConfig(s3, azurite), serverEnv, 'embedded defaults');
     const broker = await runBroker(config, { devApiKey: DEV_API_KEY, storageLimits: { 'local-s3': S3RVER_LIMITS } });
     closeOnSignals(broker, stopStores);
+    process.off('SIGINT', hold);
+    process.off('SIGTERM', hold);
+    // Raised again now that closeOnSignals listens: the broker and the stores stop in order.
+    if (early !== undefined) {
+      process.kill(process.pid, early);
+      return;
+    }
     const api = `${broker.url}${config.basePath}`;
     console.log(`
 Signpost is running (embedded defaults — for trying it out, not for production)

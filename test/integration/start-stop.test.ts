@@ -100,4 +100,26 @@ describe('SIGTERM to npm start', () => {
       await waitUntil(async () => !(await acceptsConnections(taken)), { what: `port ${taken} to be free`, timeoutMs: 10_000 });
     }
   });
+
+  it('during start-up (the stores still starting) it waits for them, stops them and exits 0', async () => {
+    const port = await freePort();
+    const broker = npmStart({ PORT: String(port) });
+    await broker.waitForOutput(/starting embedded object stores/);
+    // Both stores spawned (npm → node → two store processes), before the banner.
+    const processes = await waitUntil(async () => {
+      const found = descendants(broker.pid);
+      return found.length >= 3 ? found : undefined;
+    }, { what: 'the two store processes', timeoutMs: 30_000, intervalMs: 10 });
+    expect(broker.output()).not.toMatch(/Signpost is running/);
+
+    process.kill(broker.pid, 'SIGTERM');
+
+    expect(await broker.exited).toBe(0);
+    expect(broker.output()).toMatch(/SIGTERM: shutting down/);
+    await waitUntil(async () => processes.every((pid) => !isRunning(pid)), {
+      what: `every process npm start had started to exit (${processes.filter(isRunning).join(', ')} still running)`,
+      timeoutMs: 30_000,
+    });
+    expect(await acceptsConnections(port)).toBe(false);
+  });
 });
