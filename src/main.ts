@@ -8,11 +8,16 @@ import { createApp } from './app.js';
 import { buildDependencies, createLogger } from './compose.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { RESIDENCE_BY_TYPE } from './protocols/placeos/names.js';
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { checkFormArrivals } from './domain/form-upload.js';
+import { sweep } from './domain/sweeper.js';
 import { demoBundlerInstalled, demoRouter } from './http/demo-page.js';
 
 /** How often the broker looks for awaited form uploads in the store. */
 const FORM_ARRIVAL_CHECK_MS = 30_000;
+/** How often the broker sweeps expired uploads (every process does; claims keep them apart). */
+const SWEEP_EVERY_MS = 60_000;
 
 export interface RunningBroker {
   url: string;
@@ -57,10 +62,20 @@ export async function runBroker(config: Config, options: RunOptions = {}): Promi
     checkFormArrivals(deps).catch((err: unknown) => logger.warn({ err }, 'form upload arrival check failed'));
   }, FORM_ARRIVAL_CHECK_MS);
   arrivalCheck.unref();
+  // Abandoned multipart uploads of every protocol are aborted in the store; temporary ones end.
+  const sweeper = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  const sweepTimer = setInterval(() => {
+    sweep(deps, sweeper).then(
+      (result) => (result.expired + result.released > 0 ? logger.info(result, 'sweep') : undefined),
+      (err: unknown) => logger.warn({ err }, 'sweep failed'),
+    );
+  }, SWEEP_EVERY_MS);
+  sweepTimer.unref();
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
       clearInterval(arrivalCheck);
+      clearInterval(sweepTimer);
       // Stop accepting, let in-flight requests finish (they are short: no bytes pass through us).
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await deps.repo.close();
