@@ -1,6 +1,7 @@
 // File names, object keys and the per-storage filters. PlaceOS strips the
 // path and maps everything outside [\w.-] to `_`; we do the same, and never
 // let a client-chosen path reach an object key.
+import { createHash } from 'node:crypto';
 import { errors } from './errors.js';
 
 export interface FileFilters {
@@ -33,11 +34,22 @@ export function extensionOf(fileName: string): string {
   return fileName.slice(dot + 1).toLowerCase();
 }
 
+/**
+ * A tenant's key prefix, one to one: letters, digits and `-` stay, every other byte becomes
+ * `_` and two hex digits (`_` itself too), so no two tenants share a prefix (`acme.corp` →
+ * `acme_2ecorp`, `acme_corp` → `acme_5fcorp`). A name that would be longer than 64 characters
+ * becomes `~` and a SHA-256 of it, still one to one for any practical purpose.
+ */
+export function tenantPrefix(tenant: string): string {
+  const escaped = [...Buffer.from(tenant, 'utf8')].map((byte) => (/[A-Za-z0-9-]/.test(String.fromCharCode(byte)) ? String.fromCharCode(byte) : `_${byte.toString(16).padStart(2, '0')}`)).join('');
+  if (escaped === '') return '_';
+  return escaped.length <= 64 ? escaped : `~${createHash('sha256').update(tenant).digest('hex')}`;
+}
+
 /** Broker-chosen key: tenant prefix, random name, sanitised extension. */
 export function objectKeyFor(tenant: string, randomName: string, fileName: string): string {
-  const tenantPrefix = tenant.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 64) || '_';
   const ext = extensionOf(fileName).replace(/[^a-z0-9]/g, '').slice(0, 16);
-  return `${tenantPrefix}/${randomName}${ext ? `.${ext}` : ''}`;
+  return `${tenantPrefix(tenant)}/${randomName}${ext ? `.${ext}` : ''}`;
 }
 
 /** Why the filters refuse this file, or undefined when they accept it. Size is checked by checkFileSize. */

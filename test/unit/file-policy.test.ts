@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { extensionOf, filterRefusal, objectKeyFor, sanitiseFileName, sizeRefusal } from '../../src/domain/file-policy.js';
+import { extensionOf, filterRefusal, objectKeyFor, sanitiseFileName, sizeRefusal, tenantPrefix } from '../../src/domain/file-policy.js';
 
 describe('sanitiseFileName', () => {
   it('strips client paths and keeps the base name', () => {
@@ -21,10 +21,25 @@ describe('sanitiseFileName', () => {
   });
 });
 
+describe('tenantPrefix', () => {
+  it('is one to one: tenants that differ never share a prefix', () => {
+    expect(tenantPrefix('acme.corp')).toBe('acme_2ecorp');
+    expect(tenantPrefix('acme_corp')).toBe('acme_5fcorp');
+    expect(tenantPrefix('ACME')).not.toBe(tenantPrefix('acme'));
+    expect(tenantPrefix('')).toBe('_');
+    expect(tenantPrefix('süd')).toBe('s_c3_bcd');
+    const long = 'x'.repeat(70);
+    expect(tenantPrefix(long)).toMatch(/^~[0-9a-f]{64}$/);
+    expect(tenantPrefix(long)).not.toBe(tenantPrefix(`${long}y`));
+    // Every prefix is safe as a key segment: no slash, no dot-dot.
+    for (const tenant of ['../x', 'a/b', '..', '.', 'a b']) expect(tenantPrefix(tenant)).toMatch(/^[A-Za-z0-9_~-]+$/);
+  });
+});
+
 describe('objectKeyFor', () => {
   it('is tenant prefix, broker-chosen name and sanitised extension — never the client path', () => {
     expect(objectKeyFor('acme', 'abc123', 'Holiday Photo.JPG')).toBe('acme/abc123.jpg');
-    expect(objectKeyFor('../evil tenant', 'abc', 'x.tar.gz')).toBe('___evil_tenant/abc.gz');
+    expect(objectKeyFor('../evil tenant', 'abc', 'x.tar.gz')).toBe('_2e_2e_2fevil_20tenant/abc.gz');
     expect(objectKeyFor('t', 'abc', 'noext')).toBe('t/abc');
   });
 });
