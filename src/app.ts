@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import type { DomainContext } from './domain/context.js';
 import { createAuthenticator, type AuthConfig } from './http/auth.js';
+import { apiCors } from './http/cors.js';
 import { errorHandler, notFoundRoute } from './http/error-handler.js';
 import type { RouteDeps } from './http/route-deps.js';
 import { createValidators } from './http/validation.js';
@@ -42,10 +43,10 @@ export function createApp(deps: AppDeps): Express {
   app.use(express.json({ limit: '8mb', strict: true, type: ['application/json', 'application/*+json'] }));
   // 3. Liveness for launchers and load balancers.
   app.get('/healthz', (_req, res) => void res.json({ ok: true }));
-  // 4. PlaceOS's uploads API.
-  app.use(deps.basePath, placeosRouter(routeDeps, authenticator));
+  // 4. PlaceOS's uploads API (CORS for the configured origins before authentication).
+  app.use(deps.basePath, apiCors(deps.corsOrigins), placeosRouter(routeDeps, authenticator));
   // 5. Signpost's own API v1 (digest-addressed uploads, sessions; OpenAPI at <base>/openapi.json).
-  app.use(deps.v1BasePath, v1Router(routeDeps, authenticator, deps.v1BasePath));
+  app.use(deps.v1BasePath, apiCors(deps.corsOrigins), v1Router(routeDeps, authenticator, deps.v1BasePath));
   // 6. Uppy Companion's S3 protocol (token in the path; CORS for the configured origins).
   app.use(deps.companion.basePath, companionRouter(routeDeps, authenticator, deps.companion, deps.corsOrigins));
   // 7. Optional extras (demo page).
