@@ -31,11 +31,12 @@ export function createApp(deps: AppDeps): Express {
   const routeDeps: RouteDeps = { ctx: deps, validators: createValidators() };
   const authenticator = createAuthenticator(deps.auth);
   app.disable('x-powered-by');
-  // 1. One log line per request, with its id; credentials are redacted, the Uppy endpoint token in a path too.
+  // 1. One log line per request, with its id; credentials are redacted (and presigned URLs in Location:
+  //    a download link is a bearer credential), the Uppy endpoint token in a path too.
   app.use(
     pinoHttp({
       logger: deps.logger,
-      redact: ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers["x-upload-token"]', 'req.headers["upload-token"]', 'res.headers["upload-token"]'],
+      redact: ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers["x-upload-token"]', 'req.headers["upload-token"]', 'res.headers["upload-token"]', 'res.headers.location'],
       serializers: { req: (req: { url: string }) => ({ ...req, url: withoutToken(deps.companion.basePath, req.url) }) },
     }),
   );

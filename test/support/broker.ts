@@ -1,7 +1,7 @@
 // Builds real broker apps for integration tests: real stores (Swift's S3 API,
 // Azurite), a real Redis repository (or memory), users with API keys.
 import { randomBytes } from 'node:crypto';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { inject } from 'vitest';
 import { createApp, type AppDeps } from '../../src/app.js';
 import { checkFormArrivals } from '../../src/domain/form-upload.js';
@@ -61,6 +61,8 @@ export interface BrokerOptions {
   limits?: Partial<Limits>;
   /** Browser origins allowed across origins (the Uppy routes). */
   corsOrigins?: string[];
+  /** The broker's logger (silent unless TEST_LOG_LEVEL says otherwise). */
+  logger?: Logger;
 }
 
 export interface TestBroker {
@@ -87,7 +89,7 @@ export function buildBroker(options: BrokerOptions): TestBroker {
     companion: { ...DEFAULT_COMPANION, tokenSecret: COMPANION_TOKEN_SECRET },
     corsOrigins: options.corsOrigins ?? [],
     auth: { apiKeys },
-    logger: pino({ level: process.env['TEST_LOG_LEVEL'] ?? 'silent' }),
+    logger: options.logger ?? pino({ level: process.env['TEST_LOG_LEVEL'] ?? 'silent' }),
     repo,
     formArrivals,
     storages: buildStorages(options.storages, clock),
