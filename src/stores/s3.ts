@@ -20,6 +20,7 @@ import type { Checksum } from '../domain/checksums.js';
 import type { BlobStore, StoreCapabilities } from '../domain/ports.js';
 import { attachmentDisposition } from './content-disposition.js';
 import { S3_LIMITS } from './limits.js';
+import { createQuerySigner, endpointFromSignedUrl, type QuerySigner } from './s3-query-signer.js';
 import type { S3StoreOptions } from './options.js';
 import { s3Operations } from './s3-operations.js';
 import { translateS3Error } from './s3-errors.js';
@@ -34,12 +35,12 @@ import { completeMultipartUploadXml } from './xml-bodies.js';
 // (ordinary headers to SigV4); naming them guards against a presigner default
 // that would silently drop them.
 const SIGN_MD5_LENGTH_TYPE: ReadonlySet<string> = new Set(['content-md5', 'content-length', 'content-type']);
-const SIGN_MD5_LENGTH: ReadonlySet<string> = new Set(['content-md5', 'content-length']);
 const SIGN_DEFAULTS: ReadonlySet<string> = new Set();
 // x-amz-* headers are hoisted into the query by default; a checksum must stay a header the
 // client sends (the store checks the body against the header), signed.
 const CHECKSUM_HEADER = 'x-amz-checksum-sha256';
-const AMZ_CHECKSUM_FIELDS = { sha1: 'ChecksumSHA1', sha256: 'ChecksumSHA256', crc32c: 'ChecksumCRC32C' } as const;
+// The object key of the one UploadPart URL the SDK signs for the part signer.
+const PROBE_KEY = 'signpost-endpoint-probe';
 // SigV4: X-Amz-Expires is at most one week.
 const MAX_EXPIRY_SECONDS = 604_800;
 
@@ -105,6 +106,18 @@ export function createS3Store(options: S3StoreOptions, runtime: StoreRuntime = {
     }
   }
 
+  // The part signer learns the endpoint and credential scope from one URL the SDK signs.
+  let querySigner: Promise<QuerySigner> | undefined;
+  function partSigner(): Promise<QuerySigner> {
+    querySigner ??= (async () => {
+      const probe = await getSignedUrl(client, new UploadPartCommand({ Bucket, Key: PROBE_KEY, UploadId: 'probe', PartNumber: 1 }), { expiresIn: 60 });
+      return createQuerySigner(endpointFromSignedUrl(probe, PROBE_KEY), options);
+    })();
+    // A failed probe is tried again by the next presign.
+    querySigner.catch(() => (querySigner = undefined));
+    return querySigner;
+  }
+
   function requireUploadId(resumableId: string | undefined, what: string): string {
     if (resumableId === undefined || resumableId === '') {
       throw errors.conflict(`${what} needs the multipart upload's id, which the broker has not been told yet`);
@@ -146,28 +159,28 @@ export function createS3Store(options: S3StoreOptions, runtime: StoreRuntime = {
     // when the plan knows the part's size, Content-Length signed. Without an MD5
     // (clients that send no headers) the URL binds the part number and upload only:
     // no checksum parameter either, which a store would check against the body.
+    // Signed by s3-query-signer.ts, not getSignedUrl: the same URL, without the SDK's
+    // command pipeline on the hot path.
     async presignPart({ key, resumableId, part, md5: givenMd5, sha256, checksum, size, expiresInSeconds }) {
-      const UploadId = requireUploadId(resumableId, `S3 part ${part}`);
+      const uploadId = requireUploadId(resumableId, `S3 part ${part}`);
       const md5 = checksum?.algorithm === 'md5' ? checksum.base64 : givenMd5;
       const amz = checksum !== undefined && checksum.algorithm !== 'md5' ? amzChecksum(checksum) : undefined;
       const bound = md5 !== undefined || sha256 !== undefined || amz !== undefined;
       const bindLength = options.signContentLength && size !== undefined && bound;
-      const command = new UploadPartCommand({
-        Bucket, Key: key, UploadId, PartNumber: part,
-        ...(md5 === undefined ? {} : { ContentMD5: md5 }),
-        ...(sha256 === undefined ? {} : { ChecksumSHA256: sha256 }),
-        ...(amz === undefined ? {} : { [amz.field]: amz.value }),
-        ...(bindLength ? { ContentLength: size } : {}),
-      });
-      const checksumHeaders = [...(sha256 === undefined ? [] : [CHECKSUM_HEADER]), ...(amz === undefined ? [] : [amz.header])];
-      const signable = md5 === undefined && !bindLength ? SIGN_DEFAULTS : SIGN_MD5_LENGTH;
-      const url = await presign(expiresInSeconds, signable, (o) => getSignedUrl(client, command, o), checksumHeaders);
+      checkExpiry(expiresInSeconds);
+      // What the client must send, each one signed (the order matters only when two set the same header: the last wins).
       const headers: Record<string, string> = {};
       if (md5 !== undefined) headers['Content-MD5'] = md5;
       if (sha256 !== undefined) headers[CHECKSUM_HEADER] = sha256;
       if (amz !== undefined) headers[amz.header] = amz.value;
       if (bindLength) headers['Content-Length'] = String(size);
-      return { verb: 'PUT', url, headers };
+      const signedHeaders = new Map(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]));
+      try {
+        const signer = await partSigner();
+        return { verb: 'PUT', url: signer.uploadPartUrl({ key, uploadId, part, expiresInSeconds, signedAt: clock.now(), headers: signedHeaders }), headers };
+      } catch (error) {
+        throw translateS3Error(error, 'presign');
+      }
     },
 
     // POST ?uploadId with the part list built from the signed MD5s. Content-Type
@@ -218,8 +231,8 @@ export function createS3Store(options: S3StoreOptions, runtime: StoreRuntime = {
   };
 }
 
-/** The SDK field and the header of an x-amz-checksum-* algorithm; 400 for one S3 does not take. */
-function amzChecksum(checksum: Checksum): { field: string; header: string; value: string } {
+/** The header of an x-amz-checksum-* algorithm; 400 for one S3 does not take. */
+function amzChecksum(checksum: Checksum): { header: string; value: string } {
   if (checksum.algorithm === 'md5' || checksum.algorithm === 'crc64') throw errors.badRequest(`S3 takes no ${checksum.algorithm} checksum on a part`);
-  return { field: AMZ_CHECKSUM_FIELDS[checksum.algorithm], header: `x-amz-checksum-${checksum.algorithm}`, value: checksum.base64 };
+  return { header: `x-amz-checksum-${checksum.algorithm}`, value: checksum.base64 };
 }
