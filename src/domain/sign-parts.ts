@@ -37,11 +37,21 @@ function effectiveResumableId(record: UploadRecord, progress: Progress | undefin
   return progress?.resumableId ?? record.resumableId;
 }
 
-function assertMultipart(record: UploadRecord, storage: Storage, resumableId: string | undefined, what: string): void {
+function assertMultipart(record: UploadRecord, storage: Storage, progress: Progress | undefined, what: string): void {
   if (record.kind === 'direct') throw errors.badRequest(`upload ${record.id} is a direct upload: it has no ${what}, PUT the whole file then finalize`);
-  if (storage.store.capabilities.needsInitiation && resumableId === undefined) {
+  if (!storage.store.capabilities.needsInitiation) return;
+  if (effectiveResumableId(record, progress) === undefined) {
     throw errors.conflict(`upload ${record.id} has no multipart upload id yet: send the initiation request and report the id it answers`);
   }
+  // The parts signed so far belong to the recorded multipart upload: another id would strand them.
+  if (record.resumableId !== undefined && progress?.resumableId !== undefined && progress.resumableId !== record.resumableId) {
+    throw errors.conflict(`upload ${record.id} runs under another multipart upload id; it cannot change once reported`);
+  }
+}
+
+/** Where the store binds each part's length the parts must follow the plan; elsewhere the store's own limit applies. */
+function lastPartNumber(record: UploadRecord, storage: Storage): number {
+  return storage.store.capabilities.bindsPartLength ? record.partCount : storage.store.capabilities.limits.maxParts;
 }
 
 /** Apply a progress report; returns the record as it now stands. */
@@ -71,8 +81,8 @@ export interface PartRequest {
 export async function signPart(ctx: DomainContext, access: Access, id: string, request: PartRequest): Promise<{ record: UploadRecord; signature: SignedRequest }> {
   const { record: loaded, storage } = await loadOpen(ctx, access, id);
   const { capabilities } = storage.store;
-  assertMultipart(loaded, storage, effectiveResumableId(loaded, request.progress), 'parts');
-  const maxParts = capabilities.limits.maxParts;
+  assertMultipart(loaded, storage, request.progress, 'parts');
+  const maxParts = lastPartNumber(loaded, storage);
   if (!Number.isInteger(request.part) || request.part < 1 || request.part > maxParts) {
     throw errors.badRequest(`the part number must be an integer from 1 to ${maxParts}`);
   }
@@ -95,12 +105,13 @@ export async function signPart(ctx: DomainContext, access: Access, id: string, r
 /** The commit request and its body, built from the recorded part MD5s. */
 export async function prepareCommit(ctx: DomainContext, access: Access, id: string, progress?: Progress): Promise<{ record: UploadRecord; signature: SignedCommit }> {
   const { record: loaded, storage } = await loadOpen(ctx, access, id);
-  assertMultipart(loaded, storage, effectiveResumableId(loaded, progress), 'commit');
-  const record = progress ? await recordProgress(ctx, loaded, progress) : loaded;
+  assertMultipart(loaded, storage, progress, 'commit');
+  // Every check before anything is written: a refused finish changes nothing.
   const parts = await ctx.repo.listParts(id);
   if (parts.length === 0) throw errors.conflict(`upload ${id} has no parts signed yet`);
-  const missing = firstGap(parts.map((p) => p.part));
+  const missing = firstGap(parts.map((p) => p.part)) ?? (storage.store.capabilities.bindsPartLength && parts.length < loaded.partCount ? parts.length + 1 : undefined);
   if (missing !== undefined) throw errors.conflict(`part ${missing} of upload ${id} was never signed; upload it before finishing`);
+  const record = progress ? await recordProgress(ctx, loaded, progress) : loaded;
   const signature = await storage.store.presignCommit({
     key: record.objectKey,
     parts: parts.map((p) => ({ part: p.part, md5: p.md5 })),
