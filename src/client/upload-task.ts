@@ -3,15 +3,14 @@
 // (initiate → parts → commit) → PUT /:id, which makes the broker verify.
 import { BrokerClient, type CreateRequest } from './broker-client.js';
 import { initiate, PartUploader } from './chunked.js';
-import { RunControl } from './control.js';
 import { sendDirect } from './direct.js';
-import { TypedEmitter } from './emitter.js';
-import { cancelledError, UploadError } from './errors.js';
+import { UploadError } from './errors.js';
 import { inThreadHasher, type Hasher } from './hasher.js';
 import { partPlan } from './part-plan.js';
 import { ProgressTracker } from './progress.js';
+import { TaskLifecycle } from './task-lifecycle.js';
 import type { TransferContext } from './transfer-context.js';
-import type { UploadEvents, UploadOptions, UploadResult, UploadSource, UploadState } from './types.js';
+import type { UploadOptions, UploadResult, UploadSource } from './types.js';
 import type { CreateResponse } from './wire.js';
 
 const now = () => Date.now();
@@ -19,101 +18,26 @@ const now = () => Date.now();
 /** Below this a file hashes in a blink: not worth a GET /new round trip before hashing. */
 const PRECHECK_MIN_SIZE = 8 * 1024 * 1024;
 
-export class UploadTask extends TypedEmitter<UploadEvents> {
-  /** Settles when the upload is complete (and verified by the broker), failed or cancelled. */
-  readonly done: Promise<UploadResult>;
-  private readonly control: RunControl;
+export class UploadTask extends TaskLifecycle<UploadResult> {
   private readonly broker: BrokerClient;
   private readonly hasher: Hasher;
-  private stateNow: UploadState = 'hashing';
-  /** The state to return to on resume(). */
-  private activeState: UploadState = 'hashing';
-  private uploadIdNow: string | undefined;
-  private tracker: ProgressTracker | undefined;
 
   constructor(
     private readonly source: UploadSource,
     private readonly options: UploadOptions,
   ) {
-    super();
-    this.control = new RunControl(options.signal);
+    super(options.signal, 'hashing');
     this.broker = new BrokerClient(options);
     this.hasher = options.hasher ?? inThreadHasher;
-    // Start on the next tick so callers can attach listeners first.
-    this.done = Promise.resolve().then(() => this.run());
-    this.done.catch(() => undefined); // the caller may only listen to events; never an unhandled rejection
-  }
-
-  get state(): UploadState {
-    return this.stateNow;
-  }
-
-  /** Known once the broker answered POST /. */
-  get uploadId(): string | undefined {
-    return this.uploadIdNow;
-  }
-
-  /** Stops sending: in-flight parts are aborted and sent again on resume(). Hashing, being local, carries on. */
-  pause(): void {
-    if (this.isFinal() || !this.control.pause()) return;
-    this.setState('paused');
-  }
-
-  resume(): void {
-    if (!this.control.resume()) return;
-    this.tracker?.restartClock(now());
-    this.setState(this.activeState);
-  }
-
-  /** Aborts everything in flight and DELETEs the upload on the broker; resolves when that is done. */
-  async cancel(): Promise<void> {
-    if (this.isFinal()) return;
-    this.control.cancel();
-    await this.done.catch(() => undefined);
-  }
-
-  private isFinal(): boolean {
-    return this.stateNow === 'complete' || this.stateNow === 'failed' || this.stateNow === 'cancelled';
-  }
-
-  private setState(state: UploadState): void {
-    if (state !== 'paused') this.activeState = state;
-    if (state === 'paused' || !this.control.paused) {
-      if (this.stateNow === state) return;
-      this.stateNow = state;
-      this.emit('state', state);
-    }
-  }
-
-  private async run(): Promise<UploadResult> {
-    try {
-      const result = await this.transfer();
-      this.setFinal('complete'); // even if pause() came during finalize: there is nothing left to pause
-      return result;
-    } catch (error) {
-      if (this.control.cancelled) {
-        await this.abortOnBroker();
-        this.setFinal('cancelled');
-        throw cancelledError();
-      }
-      this.setFinal('failed');
-      throw error instanceof UploadError ? error : new UploadError({ code: 'failed', message: (error as Error).message ?? String(error), cause: error });
-    }
-  }
-
-  private setFinal(state: 'complete' | 'cancelled' | 'failed'): void {
-    this.stateNow = state;
-    this.activeState = state;
-    this.emit('state', state);
   }
 
   /** DELETE /:id after a cancel; best effort (what we cannot abort, the broker expires). */
-  private async abortOnBroker(): Promise<void> {
-    if (this.uploadIdNow === undefined) return;
-    await this.broker.abort(this.uploadIdNow).catch(() => undefined);
+  protected override cleanUpOnBroker(): Promise<unknown> | undefined {
+    if (!this.control.cancelled || this.uploadIdNow === undefined) return undefined;
+    return this.broker.abort(this.uploadIdNow).catch(() => undefined);
   }
 
-  private async transfer(): Promise<UploadResult> {
+  protected override async transfer(): Promise<UploadResult> {
     const { source, control } = this;
     this.emit('state', 'hashing'); // the initial state, announced now that listeners are attached
     await this.precheck();
@@ -211,16 +135,11 @@ export class UploadTask extends TypedEmitter<UploadEvents> {
       retries: Math.max(0, options.retries ?? 5),
       retryDelayMs: options.retryDelayMs ?? 500,
       events: {
-        partDone: (part, bytes, attempt) => {
-          tracker.add(bytes, now());
-          this.emit('part', { part, status: 'done', attempt });
-          this.emit('progress', tracker.snapshot());
-        },
+        ...this.partEvents(tracker),
         partSkipped: (part, bytes) => {
           tracker.skip(bytes);
           this.emit('part', { part, status: 'skipped', attempt: 0 });
         },
-        retry: (part, attempt, reason) => this.emit('part', { part, status: 'retry', attempt, reason }),
       },
     };
   }

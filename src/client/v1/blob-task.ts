@@ -3,32 +3,24 @@
 // for in batches → POST /uploads/:id/complete?digest=sha-256:… (or PUT the
 // session's blob), where the broker commits and verifies. An already_present
 // answer ends it without a byte sent.
-import { RunControl } from '../control.js';
-import { TypedEmitter } from '../emitter.js';
-import { cancelledError, UploadError } from '../errors.js';
+import { UploadError } from '../errors.js';
 import { forEachChunk } from '../hasher.js';
 import { ProgressTracker } from '../progress.js';
-import type { UploadSource, UploadState } from '../types.js';
+import { TaskLifecycle } from '../task-lifecycle.js';
+import type { UploadSource } from '../types.js';
 import { BatchSigner } from './batch-signer.js';
 import { V1Client } from './broker.js';
 import { toHex, wasmDigests, type DigestFactory } from './digests.js';
 import { PartFeed, type PartLayout } from './part-feed.js';
 import { PartPipeline } from './part-pipeline.js';
-import type { BlobUploadEvents, BlobUploadOptions, BlobUploadResult } from './types.js';
+import type { BlobUploadOptions, BlobUploadResult } from './types.js';
 import { badResponse, type CompletedUpload, type UploadPlan } from './wire.js';
 
 const now = () => Date.now();
 
-export class BlobUploadTask extends TypedEmitter<BlobUploadEvents> {
-  /** Settles when the broker verified the upload (or found the blob present), or on failure or cancel. */
-  readonly done: Promise<BlobUploadResult>;
-  private readonly control: RunControl;
+export class BlobUploadTask extends TaskLifecycle<BlobUploadResult> {
   private readonly broker: V1Client;
   private readonly digests: DigestFactory;
-  private stateNow: UploadState = 'uploading';
-  private activeState: UploadState = 'uploading';
-  private uploadIdNow: string | undefined;
-  private tracker: ProgressTracker | undefined;
   /** Set once the finishing call was sent: a failure after it may have completed the upload, so it is not destroyed. */
   private finishing = false;
 
@@ -36,80 +28,20 @@ export class BlobUploadTask extends TypedEmitter<BlobUploadEvents> {
     private readonly source: UploadSource,
     private readonly options: BlobUploadOptions,
   ) {
-    super();
-    this.control = new RunControl(options.signal);
+    super(options.signal, 'uploading');
     this.broker = new V1Client({ ...options, ...(options.session?.uploadToken === undefined ? {} : { uploadToken: options.session.uploadToken }) });
     this.digests = options.digests ?? wasmDigests;
-    this.done = Promise.resolve().then(() => this.run());
-    this.done.catch(() => undefined); // the caller may only listen to events; never an unhandled rejection
   }
 
-  get state(): UploadState {
-    return this.stateNow;
+  protected override cleanUpOnBroker(error: unknown): Promise<unknown> | undefined {
+    // Nothing of an unfinished upload is of use to a later run (it starts afresh): destroy it.
+    // After the finishing call, only a refusal proves it did not complete.
+    const refused = error instanceof UploadError && error.status !== undefined && error.status >= 400 && error.status < 500;
+    if (this.uploadIdNow === undefined || (this.finishing && !refused)) return undefined;
+    return this.broker.destroy(this.uploadIdNow).catch(() => undefined);
   }
 
-  /** Known once the broker answered POST /uploads (at once for a session's blob). */
-  get uploadId(): string | undefined {
-    return this.uploadIdNow;
-  }
-
-  /** Stops sending: parts in flight are aborted and sent again on resume(). */
-  pause(): void {
-    if (this.isFinal() || !this.control.pause()) return;
-    this.setState('paused');
-  }
-
-  resume(): void {
-    if (!this.control.resume()) return;
-    this.tracker?.restartClock(now());
-    this.setState(this.activeState);
-  }
-
-  /** Aborts everything in flight and destroys the upload on the broker; resolves when that is done. */
-  async cancel(): Promise<void> {
-    if (this.isFinal()) return;
-    this.control.cancel();
-    await this.done.catch(() => undefined);
-  }
-
-  private isFinal(): boolean {
-    return this.stateNow === 'complete' || this.stateNow === 'failed' || this.stateNow === 'cancelled';
-  }
-
-  private setState(state: UploadState): void {
-    if (state !== 'paused') this.activeState = state;
-    if (state === 'paused' || !this.control.paused) {
-      if (this.stateNow === state) return;
-      this.stateNow = state;
-      this.emit('state', state);
-    }
-  }
-
-  private setFinal(state: 'complete' | 'cancelled' | 'failed'): void {
-    this.stateNow = this.activeState = state;
-    this.emit('state', state);
-  }
-
-  private async run(): Promise<BlobUploadResult> {
-    try {
-      const result = await this.transfer();
-      this.setFinal('complete');
-      return result;
-    } catch (error) {
-      // Nothing of an unfinished upload is of use to a later run (it starts afresh): destroy it.
-      // After the finishing call, only a refusal proves it did not complete.
-      const refused = error instanceof UploadError && error.status !== undefined && error.status >= 400 && error.status < 500;
-      if (this.uploadIdNow !== undefined && (!this.finishing || refused)) await this.broker.destroy(this.uploadIdNow).catch(() => undefined);
-      if (this.control.cancelled) {
-        this.setFinal('cancelled');
-        throw cancelledError();
-      }
-      this.setFinal('failed');
-      throw error instanceof UploadError ? error : new UploadError({ code: 'failed', message: (error as Error).message ?? String(error), cause: error });
-    }
-  }
-
-  private async transfer(): Promise<BlobUploadResult> {
+  protected override async transfer(): Promise<BlobUploadResult> {
     const { source, options, control } = this;
     let sha256 = options.sha256?.toLowerCase();
     if (sha256 !== undefined && !/^[0-9a-f]{64}$/.test(sha256)) throw new UploadError({ code: 'bad_request', message: `sha256 must be 64 hex digits, not ${JSON.stringify(options.sha256)}` });
@@ -145,14 +77,7 @@ export class BlobUploadTask extends TypedEmitter<BlobUploadEvents> {
       readAhead: Math.max(0, Math.floor(options.readAhead ?? parallel)),
       retries: Math.max(0, options.retries ?? 5),
       retryDelayMs: options.retryDelayMs ?? 500,
-      events: {
-        partDone: (part, bytes, attempt) => {
-          tracker.add(bytes, now());
-          this.emit('part', { part, status: 'done', attempt });
-          this.emit('progress', tracker.snapshot());
-        },
-        retry: (part, attempt, reason) => this.emit('part', { part, status: 'retry', attempt, reason }),
-      },
+      events: this.partEvents(tracker),
     });
     const partsSent = await pipeline.run();
     const digest = await feed.sha256(); // the sha256 given or hashed first, or the read failed (source_changed)
