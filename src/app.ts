@@ -5,6 +5,7 @@ import { pinoHttp } from 'pino-http';
 import type { DomainContext } from './domain/context.js';
 import { createAuthenticator, type AuthConfig } from './http/auth.js';
 import { apiCors } from './http/cors.js';
+import { countErrors, createMetrics, measureRequests, observabilityRouter, type Metrics } from './http/observability.js';
 import { errorHandler, notFoundRoute } from './http/error-handler.js';
 import type { RouteDeps } from './http/route-deps.js';
 import { createValidators } from './http/validation.js';
@@ -22,6 +23,8 @@ export interface AppDeps extends DomainContext {
   /** Browser origins allowed to call the broker across origins. */
   corsOrigins: string[];
   logger: Logger;
+  /** Prometheus metrics; one set per app when not given. */
+  metrics?: Metrics;
   /** Extra routers mounted at / before the 404 (the demo page). */
   extraRouters?: Router[];
 }
@@ -42,8 +45,10 @@ export function createApp(deps: AppDeps): Express {
   );
   // 2. JSON bodies only, bounded (a 50,000-entry part_data fits).
   app.use(express.json({ limit: '8mb', strict: true, type: ['application/json', 'application/*+json'] }));
-  // 3. Liveness for launchers and load balancers.
-  app.get('/healthz', (_req, res) => void res.json({ ok: true }));
+  // 3. Liveness (/healthz), readiness (/readyz: Redis and every store) and Prometheus metrics (/metrics).
+  const metrics = deps.metrics ?? createMetrics();
+  app.use(measureRequests(metrics, [deps.basePath, deps.v1BasePath, deps.companion.basePath]));
+  app.use(observabilityRouter(deps, metrics));
   // 4. PlaceOS's uploads API (CORS for the configured origins before authentication).
   app.use(deps.basePath, apiCors(deps.corsOrigins), placeosRouter(routeDeps, authenticator));
   // 5. Signpost's own API v1 (digest-addressed uploads, sessions; OpenAPI at <base>/openapi.json).
@@ -54,6 +59,7 @@ export function createApp(deps: AppDeps): Express {
   for (const router of deps.extraRouters ?? []) app.use(router);
   // 8. Unknown routes and every error: {error, message}.
   app.use(notFoundRoute);
+  app.use(countErrors(metrics));
   app.use(errorHandler(deps.logger, (url) => withoutToken(deps.companion.basePath, url)));
   return app;
 }

@@ -7,6 +7,7 @@ import pino, { type Logger } from 'pino';
 import type { AppDeps } from './app.js';
 import { redisSeedUrls, type CompanionSettings, type Config, type StorageConfig } from './config.js';
 import type { CompanionConfig } from './protocols/companion/router.js';
+import { createMetrics } from './http/observability.js';
 import { randomIds, systemClock, type Clock } from './domain/clock.js';
 import { effectivePolicy } from './domain/part-plan.js';
 import { StorageRegistry, type Storage } from './domain/storages.js';
@@ -118,6 +119,7 @@ export function buildDependencies(config: Config, logger: Logger, clock: Clock =
     logger,
     repo: buildRepository(config, clock, logger),
     formArrivals: new Set(),
+    metrics: createMetrics(),
     storages: buildStorages(config.storages, clock),
     clock,
     ids: randomIds,

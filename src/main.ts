@@ -66,7 +66,11 @@ export async function runBroker(config: Config, options: RunOptions = {}): Promi
   const sweeper = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
   const sweepTimer = setInterval(() => {
     sweep(deps, sweeper).then(
-      (result) => (result.expired + result.released > 0 ? logger.info(result, 'sweep') : undefined),
+      (result) => {
+        deps.metrics?.swept.inc({ outcome: 'expired' }, result.expired);
+        deps.metrics?.swept.inc({ outcome: 'released' }, result.released);
+        if (result.expired + result.released > 0) logger.info(result, 'sweep');
+      },
       (err: unknown) => logger.warn({ err }, 'sweep failed'),
     );
   }, SWEEP_EVERY_MS);
