@@ -67,6 +67,7 @@ export abstract class TaskLifecycle<Result> extends TypedEmitter<UploadEvents> {
    * drop on the broker, best effort (never rejects). Nothing to do returns
    * undefined, so that the final state follows without yielding in between.
    */
+  /** Resolves to the error when the broker refused or failed the clean-up, to undefined when it is done. */
   protected abstract cleanUpOnBroker(error: unknown): Promise<unknown> | undefined;
 
   protected setState(state: UploadState): void {
@@ -101,9 +102,14 @@ export abstract class TaskLifecycle<Result> extends TypedEmitter<UploadEvents> {
       return result;
     } catch (error) {
       const cleanUp = this.cleanUpOnBroker(error);
-      if (cleanUp !== undefined) await cleanUp;
+      const cleanUpFailure = cleanUp === undefined ? undefined : await cleanUp;
       if (this.control.cancelled) {
         this.setFinal('cancelled');
+        // Sending stopped either way; but a broker that did not discard the upload must not be reported as having done so.
+        if (cleanUpFailure instanceof Error) {
+          const reason = cleanUpFailure instanceof UploadError ? (cleanUpFailure.brokerMessage ?? cleanUpFailure.message) : cleanUpFailure.message;
+          throw new UploadError({ code: 'cancel_incomplete', message: `cancelled here, but the broker did not discard the upload: ${reason}`, cause: cleanUpFailure });
+        }
         throw cancelledError();
       }
       this.setFinal('failed');

@@ -31,10 +31,10 @@ export class UploadTask extends TaskLifecycle<UploadResult> {
     this.hasher = options.hasher ?? inThreadHasher;
   }
 
-  /** DELETE /:id after a cancel; best effort (what we cannot abort, the broker expires). */
+  /** DELETE /:id after a cancel: its failure is reported (cancel_incomplete), never passed off as done. */
   protected override cleanUpOnBroker(): Promise<unknown> | undefined {
     if (!this.control.cancelled || this.uploadIdNow === undefined) return undefined;
-    return this.broker.abort(this.uploadIdNow).catch(() => undefined);
+    return this.broker.abort(this.uploadIdNow).then(() => undefined, (error: unknown) => error);
   }
 
   protected override async transfer(): Promise<UploadResult> {

@@ -1,6 +1,6 @@
 // One file's row: name, size, a progress bar, bytes/rate/ETA, Pause/Resume and
 // Cancel, and the outcome — the broker's own message when it refuses the file.
-import { upload, type ProgressEvent, type UploadOptions, type UploadResult, type UploadState, type UploadTask } from '../client/browser.js';
+import { upload, UploadError, type ProgressEvent, type UploadOptions, type UploadResult, type UploadState, type UploadTask } from '../client/browser.js';
 import { describeFailure, type DemoApi } from './broker-api.js';
 import { describeProgress, formatBytes, formatDuration, formatRate } from './format.js';
 
@@ -96,8 +96,9 @@ class UploadRow {
   }
 
   /** A refusal (pre-check) or a failure: the broker's message, as an alert next to the file. */
-  fail(state: 'refused' | 'failed', error: unknown): void {
-    this.show(state, state === 'refused' ? 'The broker refused this file; nothing was sent.' : 'The upload stopped.');
+  fail(state: 'refused' | 'failed' | 'cancelled', error: unknown): void {
+    const detail = { refused: 'The broker refused this file; nothing was sent.', failed: 'The upload stopped.', cancelled: 'Cancelled here, but the broker did not discard the parts already stored.' };
+    this.show(state, detail[state]);
     const alert = element('p', 'error', describeFailure(error));
     alert.setAttribute('role', 'alert');
     this.root.append(alert);
@@ -167,6 +168,8 @@ export async function startUploadRow(list: HTMLElement, request: RowRequest, hoo
     hooks.completed(result);
   } catch (error) {
     if (task.state === 'cancelled') {
+      // The broker may have failed to discard what was stored: say so rather than claim it did.
+      if (error instanceof UploadError && error.code === 'cancel_incomplete') row.fail('cancelled', error);
       hooks.announce(`${file.name}: upload cancelled.`);
       return;
     }

@@ -38,7 +38,7 @@ export class BlobUploadTask extends TaskLifecycle<BlobUploadResult> {
     // After the finishing call, only a refusal proves it did not complete.
     const refused = error instanceof UploadError && error.status !== undefined && error.status >= 400 && error.status < 500;
     if (this.uploadIdNow === undefined || (this.finishing && !refused)) return undefined;
-    return this.broker.destroy(this.uploadIdNow).catch(() => undefined);
+    return this.broker.destroy(this.uploadIdNow).then(() => undefined, (error: unknown) => error);
   }
 
   protected override async transfer(): Promise<BlobUploadResult> {
