@@ -23,6 +23,8 @@ export interface AppDeps extends DomainContext {
   /** Browser origins allowed to call the broker across origins. */
   corsOrigins: string[];
   logger: Logger;
+  /** Largest JSON body taken (413 beyond); default 8 MiB. */
+  maxBodyBytes?: number;
   /** Prometheus metrics; one set per app when not given. */
   metrics?: Metrics;
   /** Extra routers mounted at / before the 404 (the demo page). */
@@ -43,8 +45,8 @@ export function createApp(deps: AppDeps): Express {
       serializers: { req: (req: { url: string }) => ({ ...req, url: withoutToken(deps.companion.basePath, req.url) }) },
     }),
   );
-  // 2. JSON bodies only, bounded (a 50,000-entry part_data fits).
-  app.use(express.json({ limit: '8mb', strict: true, type: ['application/json', 'application/*+json'] }));
+  // 2. JSON bodies only, bounded (the default 8 MiB fits a 50,000-entry part_data).
+  app.use(express.json({ limit: deps.maxBodyBytes ?? 8 * 1024 * 1024, strict: true, type: ['application/json', 'application/*+json'] }));
   // 3. Liveness (/healthz), readiness (/readyz: Redis and every store) and Prometheus metrics (/metrics).
   const metrics = deps.metrics ?? createMetrics();
   app.use(measureRequests(metrics, [deps.basePath, deps.v1BasePath, deps.companion.basePath]));

@@ -32,6 +32,14 @@ export interface RawConfig {
   demo_page?: boolean;
   trust_proxy?: boolean;
   cors_origins?: string[];
+  server?: {
+    request_timeout_seconds?: number;
+    headers_timeout_seconds?: number;
+    keep_alive_timeout_seconds?: number;
+    max_header_bytes?: number;
+    max_body_bytes?: number;
+    shutdown_grace_seconds?: number;
+  };
   companion?: {
     base_path?: string;
     token_secret?: string;

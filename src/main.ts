@@ -6,7 +6,7 @@ import { createServer as createNetServer, type Server as NetServer } from 'node:
 import { pathToFileURL } from 'node:url';
 import { createApp } from './app.js';
 import { buildDependencies, createLogger } from './compose.js';
-import { ConfigError, loadConfig, type Config } from './config.js';
+import { ConfigError, DEFAULT_SERVER_LIMITS, loadConfig, type Config, type ServerLimits } from './config.js';
 import { RESIDENCE_BY_TYPE } from './protocols/placeos/names.js';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -44,11 +44,12 @@ export async function runBroker(config: Config, options: RunOptions = {}): Promi
     logger.warn('demo_page is on but esbuild (a development dependency) is not installed: the page cannot load its script; install esbuild or turn demo_page off');
   }
   const demo = config.demoPage ? [demoRouter(config.basePath, { storages, ...(options.devApiKey === undefined ? {} : { devApiKey: options.devApiKey }) })] : [];
-  const app = createApp({ ...deps, extraRouters: demo });
+  const serverLimits = config.server ?? DEFAULT_SERVER_LIMITS;
+  const app = createApp({ ...deps, extraRouters: demo, maxBodyBytes: serverLimits.maxBodyBytes });
   if (config.trustProxy) app.set('trust proxy', true);
   let server: Server;
   try {
-    server = await listen(brokerServer(app), config.host, config.port);
+    server = await listen(brokerServer(app, serverLimits), config.host, config.port);
   } catch (err) {
     await deps.repo.close().catch(() => undefined);
     throw err;
@@ -80,8 +81,14 @@ export async function runBroker(config: Config, options: RunOptions = {}): Promi
     closing ??= (async () => {
       clearInterval(arrivalCheck);
       clearInterval(sweepTimer);
-      // Stop accepting, let in-flight requests finish (they are short: no bytes pass through us).
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      // Stop accepting and drop idle keep-alive connections; let in-flight requests finish (they
+      // are short: no bytes pass through us), but no longer than the grace: a client trickling
+      // a body or holding a connection must not keep a stopping broker alive.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const grace = setTimeout(() => server.closeAllConnections(), serverLimits.shutdownGraceMs);
+      await closed;
+      clearTimeout(grace);
       await deps.repo.close();
     })();
     return closing;
@@ -94,8 +101,15 @@ export async function runBroker(config: Config, options: RunOptions = {}): Promi
  * (a request line or headers over 16 KiB, bytes that are not HTTP) is answered like every
  * other refusal, {error, message} in JSON, instead of Node's bare status line.
  */
-export function brokerServer(app: RequestListener): Server {
-  const server = createServer(app);
+export function brokerServer(app: RequestListener, limits: ServerLimits = DEFAULT_SERVER_LIMITS): Server {
+  const server = createServer({
+    maxHeaderSize: limits.maxHeaderBytes,
+    requestTimeout: limits.requestTimeoutMs,
+    headersTimeout: Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs),
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    // Node checks those timeouts this often (30 s by default): a trickling client is cut in time.
+    connectionsCheckingInterval: Math.min(1_000, limits.requestTimeoutMs),
+  }, app);
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     // Nothing to answer on a connection the client closed, nor on one already answering a
     // request (Node's own handler looks at the same private field).
