@@ -3,7 +3,8 @@ import express, { type Express, type Router } from 'express';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import type { DomainContext } from './domain/context.js';
-import { createAuthenticator, type AuthConfig } from './http/auth.js';
+import { createAuthenticator, type AuthConfig, type Authenticator } from './http/auth.js';
+import type { RateGate } from './http/rate-limit.js';
 import { apiCors } from './http/cors.js';
 import { countErrors, createMetrics, measureRequests, observabilityRouter, type Metrics } from './http/observability.js';
 import { errorHandler, notFoundRoute } from './http/error-handler.js';
@@ -23,6 +24,8 @@ export interface AppDeps extends DomainContext {
   /** Browser origins allowed to call the broker across origins. */
   corsOrigins: string[];
   logger: Logger;
+  /** Counts each authenticated request against the rate limits (none when absent). */
+  rateGate?: RateGate;
   /** Largest JSON body taken (413 beyond); default 8 MiB. */
   maxBodyBytes?: number;
   /** Prometheus metrics; one set per app when not given. */
@@ -34,7 +37,14 @@ export interface AppDeps extends DomainContext {
 export function createApp(deps: AppDeps): Express {
   const app = express();
   const routeDeps: RouteDeps = { ctx: deps, validators: createValidators() };
-  const authenticator = createAuthenticator(deps.auth);
+  const authenticate = createAuthenticator(deps.auth);
+  const { rateGate } = deps;
+  // Who is asking, then whether they may ask now: every authenticated route counts against the rate limits.
+  const authenticator: Authenticator = rateGate === undefined ? authenticate : async (req) => {
+    const access = await authenticate(req);
+    await rateGate(access);
+    return access;
+  };
   app.disable('x-powered-by');
   // 1. One log line per request, with its id; credentials are redacted (and presigned URLs in Location:
   //    a download link is a bearer credential), the Uppy endpoint token in a path too.

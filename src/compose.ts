@@ -8,6 +8,7 @@ import type { AppDeps } from './app.js';
 import { redisSeedUrls, type CompanionSettings, type Config, type StorageConfig } from './config.js';
 import type { CompanionConfig } from './protocols/companion/router.js';
 import { createMetrics } from './http/observability.js';
+import { createRateGate, type RateGate } from './http/rate-limit.js';
 import { randomIds, systemClock, type Clock } from './domain/clock.js';
 import { effectivePolicy } from './domain/part-plan.js';
 import { StorageRegistry, type Storage } from './domain/storages.js';
@@ -109,8 +110,18 @@ export function buildCompanion(settings: CompanionSettings, logger: Logger): Com
   return { tokenSecret, ...rest };
 }
 
+/** The rate limits' counter: Redis (its own connection) when the broker has one, else memory. */
+export function buildRateGate(config: Config): RateGate | undefined {
+  if (config.rateLimits === undefined) return undefined;
+  if (config.redisUrl === undefined) return createRateGate(config.rateLimits);
+  const urls = redisSeedUrls(config.redisUrl);
+  return createRateGate(config.rateLimits, urls.length > 1 ? connectRedisCluster(urls) : connectRedis(config.redisUrl));
+}
+
 export function buildDependencies(config: Config, logger: Logger, clock: Clock = systemClock): AppDeps {
+  const rateGate = buildRateGate(config);
   return {
+    ...(rateGate === undefined ? {} : { rateGate }),
     basePath: config.basePath,
     v1BasePath: config.v1BasePath,
     companion: buildCompanion(config.companion, logger),

@@ -32,6 +32,7 @@ export interface RawConfig {
   demo_page?: boolean;
   trust_proxy?: boolean;
   cors_origins?: string[];
+  rate_limits?: { per_user_per_minute?: number; per_tenant_per_minute?: number };
   server?: {
     request_timeout_seconds?: number;
     headers_timeout_seconds?: number;

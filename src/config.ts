@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { PACKAGE_ROOT } from './package-root.js';
 import { Ajv } from 'ajv';
 import type { AuthConfig } from './http/auth.js';
+import type { RateLimits } from './http/rate-limit.js';
 import { DEFAULT_LIMITS, type Limits } from './domain/context.js';
 import type { FileFilters } from './domain/file-policy.js';
 import type { Caller, DigestCheck, StoreType } from './domain/upload.js';
@@ -54,6 +55,8 @@ export interface Config {
   limits: Limits;
   /** HTTP server bounds; absent: DEFAULT_SERVER_LIMITS. */
   server?: ServerLimits;
+  /** Requests per minute per user and per tenant; absent: no limit. */
+  rateLimits?: RateLimits;
 }
 
 /** What one connection may take of the broker, and how long a shutdown may last. */
@@ -317,6 +320,10 @@ export function parseConfig(raw: unknown, serverEnv: ServerEnv, source = 'config
       corsOrigins: config.cors_origins ?? [],
       companion: toCompanion(config.companion, read),
       server: toServerLimits(config.server),
+      ...(config.rate_limits === undefined ? {} : { rateLimits: {
+        ...(config.rate_limits.per_user_per_minute === undefined ? {} : { perUserPerMinute: config.rate_limits.per_user_per_minute }),
+        ...(config.rate_limits.per_tenant_per_minute === undefined ? {} : { perTenantPerMinute: config.rate_limits.per_tenant_per_minute }),
+      } }),
       storages: config.storages.map((s, i) => toStorage(s, i, read)),
       auth: toAuth(config.auth, serverEnv, read),
       limits,

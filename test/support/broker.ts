@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import pino, { type Logger } from 'pino';
 import { inject } from 'vitest';
 import { createApp, type AppDeps } from '../../src/app.js';
+import type { RateGate } from '../../src/http/rate-limit.js';
 import { checkFormArrivals } from '../../src/domain/form-upload.js';
 import { sweep, type SweepResult } from '../../src/domain/sweeper.js';
 import { buildStorages } from '../../src/compose.js';
@@ -63,6 +64,8 @@ export interface BrokerOptions {
   corsOrigins?: string[];
   /** The broker's logger (silent unless TEST_LOG_LEVEL says otherwise). */
   logger?: Logger;
+  /** Counts requests against rate limits (createRateGate). */
+  rateGate?: RateGate;
 }
 
 export interface TestBroker {
@@ -88,6 +91,7 @@ export function buildBroker(options: BrokerOptions): TestBroker {
     v1BasePath: '/api/v1',
     companion: { ...DEFAULT_COMPANION, tokenSecret: COMPANION_TOKEN_SECRET },
     corsOrigins: options.corsOrigins ?? [],
+    ...(options.rateGate === undefined ? {} : { rateGate: options.rateGate }),
     auth: { apiKeys },
     logger: options.logger ?? pino({ level: process.env['TEST_LOG_LEVEL'] ?? 'silent' }),
     repo,
