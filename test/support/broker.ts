@@ -64,8 +64,8 @@ export interface BrokerOptions {
   corsOrigins?: string[];
   /** The broker's logger (silent unless TEST_LOG_LEVEL says otherwise). */
   logger?: Logger;
-  /** Counts requests against rate limits (createRateGate). */
-  rateGate?: RateGate;
+  /** Counts requests against rate limits (createRateGate; undefined when it sets none). */
+  rateGate?: RateGate | undefined;
 }
 
 export interface TestBroker {
