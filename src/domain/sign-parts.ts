@@ -5,10 +5,10 @@ import { assertCanManage, type Access } from './access.js';
 import type { DomainContext } from './context.js';
 import { errors } from './errors.js';
 import { plannedPartSize } from './part-plan.js';
-import type { SignedCommit, SignedRequest } from './ports.js';
-import { assertAllowed } from './state-machine.js';
+import type { DoneReport, SignedCommit, SignedRequest, UploadRepository } from './ports.js';
+import { assertAllowed, STATES_BEFORE_COMPLETE } from './state-machine.js';
 import type { Storage } from './storages.js';
-import type { UploadRecord } from './upload.js';
+import type { PartRecord, UploadRecord, UploadState } from './upload.js';
 
 /** What a client reports along with a request for a signature. */
 export interface Progress {
@@ -23,6 +23,58 @@ export interface Progress {
 interface Loaded {
   record: UploadRecord;
   storage: Storage;
+}
+
+/**
+ * A repository that signs a part in one atomic step (state/redis.ts: one Lua script, one
+ * round trip; state/memory.ts). It belongs beside UploadRepository in ports.ts; it is declared
+ * here, and asked for, while ports.ts is not this change's to edit. Repositories without it
+ * sign in several steps (signPartStepwise).
+ */
+export interface PartSigningRepository {
+  /** undefined when there is no such upload. */
+  recordSignedPart(id: string, step: SignStep): Promise<SignStepResult | undefined>;
+}
+
+export interface SignStep {
+  /** Refused unless the record still has these: whom access was checked against, and an open state (not past its expiry). */
+  expect: { tenant: string; owner: string; uploadToken: string; states: UploadState[] };
+  /** Refused when no multipart upload id is recorded and none is reported, or the one reported is another. */
+  requireResumableId: boolean;
+  /** Parts reported done; an MD5 that differs from the signed one refuses the whole step. */
+  done: DoneReport[];
+  part: PartRecord;
+  /** Activity (updatedAt, expiresAt, a reported multipart id); absent for a signature asked for without a report. */
+  touch?: { updatedAt: number; expiresAt: number; resumableId?: string };
+}
+
+/** Signed: the record as it now stands (pending moved to uploading). Refused: nothing was written. */
+export type SignStepResult = { signed: true; record: UploadRecord } | { signed: false; record: UploadRecord; conflicts: number[] };
+
+function partSigning(repo: UploadRepository): PartSigningRepository | undefined {
+  const candidate = repo as Partial<PartSigningRepository>;
+  return typeof candidate.recordSignedPart === 'function' ? (candidate as PartSigningRepository) : undefined;
+}
+
+// Records as this process last read or signed them, per repository, so a part signature
+// costs one round trip to the state store instead of a read and then a write. Only what
+// never changes after create is trusted from here (owner, tenant, token, storage, key, kind,
+// plan); the state, expiry and multipart id are checked again inside the atomic step, and a
+// copy that fails a check is read again before the request is refused.
+const recentRecords = new WeakMap<UploadRepository, Map<string, UploadRecord>>();
+const RECENT_RECORDS = 4096;
+
+function recent(repo: UploadRepository): Map<string, UploadRecord> {
+  let records = recentRecords.get(repo);
+  if (!records) recentRecords.set(repo, (records = new Map()));
+  return records;
+}
+
+function remember(repo: UploadRepository, record: UploadRecord): void {
+  const records = recent(repo);
+  records.delete(record.id);
+  records.set(record.id, record);
+  if (records.size > RECENT_RECORDS) records.delete(records.keys().next().value as string);
 }
 
 async function loadOpen(ctx: DomainContext, access: Access, id: string): Promise<Loaded> {
@@ -54,17 +106,23 @@ function lastPartNumber(record: UploadRecord, storage: Storage): number {
   return storage.store.capabilities.bindsPartLength ? record.partCount : storage.store.capabilities.limits.maxParts;
 }
 
+/** The parts a report says are done, each once (part_data wins over part_list). */
+function reportedParts(progress: Progress | undefined): DoneReport[] {
+  const reported = new Map<number, DoneReport>();
+  for (const part of progress?.partList ?? []) reported.set(part, { part });
+  for (const entry of progress?.partData ?? []) reported.set(entry.part, entry);
+  return [...reported.values()];
+}
+
+const md5Conflict = (parts: number[]) => errors.conflict(`the MD5 reported for part(s) ${parts.join(', ')} differs from the MD5 signed for them; sign the part again`);
+
 /** Apply a progress report; returns the record as it now stands. */
 async function recordProgress(ctx: DomainContext, record: UploadRecord, progress: Progress): Promise<UploadRecord> {
   const now = ctx.clock.now();
-  const reported = new Map<number, { part: number; md5?: string; reported?: string }>();
-  for (const part of progress.partList ?? []) reported.set(part, { part });
-  for (const entry of progress.partData ?? []) reported.set(entry.part, entry);
-  if (reported.size > 0) {
-    const result = await ctx.repo.markPartsDone(record.id, [...reported.values()]);
-    if (result.conflicts.length > 0) {
-      throw errors.conflict(`the MD5 reported for part(s) ${result.conflicts.join(', ')} differs from the MD5 signed for them; sign the part again`);
-    }
+  const reported = reportedParts(progress);
+  if (reported.length > 0) {
+    const result = await ctx.repo.markPartsDone(record.id, reported);
+    if (result.conflicts.length > 0) throw md5Conflict(result.conflicts);
   }
   const changes = { updatedAt: now, expiresAt: now + ctx.limits.uploadTtlMinutes * 60_000, ...(progress.resumableId === undefined ? {} : { resumableId: progress.resumableId }) };
   return (await ctx.repo.update(record.id, changes)) ?? record;
@@ -77,18 +135,72 @@ export interface PartRequest {
   progress?: Progress;
 }
 
-/** Sign part N (recording its MD5 as the truth for that part). */
-export async function signPart(ctx: DomainContext, access: Access, id: string, request: PartRequest): Promise<{ record: UploadRecord; signature: SignedRequest }> {
-  const { record: loaded, storage } = await loadOpen(ctx, access, id);
-  const { capabilities } = storage.store;
-  assertMultipart(loaded, storage, request.progress, 'parts');
-  const maxParts = lastPartNumber(loaded, storage);
+/** Every check a part signature needs, against this copy of the record. */
+function checkedForSigning(ctx: DomainContext, access: Access, id: string, record: UploadRecord | undefined, request: PartRequest): Loaded {
+  assertCanManage(access, record, id);
+  assertAllowed(record, 'sign', ctx.clock.now());
+  const storage = ctx.storages.byId(record.storageId);
+  assertMultipart(record, storage, request.progress, 'parts');
+  const maxParts = lastPartNumber(record, storage);
   if (!Number.isInteger(request.part) || request.part < 1 || request.part > maxParts) {
     throw errors.badRequest(`the part number must be an integer from 1 to ${maxParts}`);
   }
+  return { record, storage };
+}
+
+/** The planned size is only binding where the store can enforce it. */
+function boundSize(record: UploadRecord, storage: Storage, part: number): number | undefined {
+  return storage.store.capabilities.bindsPartLength && record.fileSize !== undefined ? plannedPartSize(record, record.fileSize, part) : undefined;
+}
+
+/** Sign part N (recording its MD5 as the truth for that part). */
+export async function signPart(ctx: DomainContext, access: Access, id: string, request: PartRequest): Promise<{ record: UploadRecord; signature: SignedRequest }> {
+  const steps = partSigning(ctx.repo);
+  if (!steps) return signPartStepwise(ctx, access, id, request);
+  let loaded: Loaded | undefined;
+  try {
+    loaded = checkedForSigning(ctx, access, id, recent(ctx.repo).get(id), request);
+  } catch {
+    // Not known here, or the copy is stale (another broker extended or finished it): read it.
+    const fresh = await ctx.repo.get(id);
+    loaded = checkedForSigning(ctx, access, id, fresh, request);
+    remember(ctx.repo, loaded.record);
+  }
+  const { record: known, storage } = loaded;
+  const size = boundSize(known, storage, request.part);
+  const now = ctx.clock.now();
+  const { progress } = request;
+  const result = await steps.recordSignedPart(id, {
+    expect: { tenant: known.tenant, owner: known.owner, uploadToken: known.uploadToken, states: STATES_BEFORE_COMPLETE },
+    requireResumableId: storage.store.capabilities.needsInitiation,
+    done: reportedParts(progress),
+    part: { part: request.part, md5: request.md5, done: false, ...(size === undefined ? {} : { size }) },
+    ...(progress ? { touch: { updatedAt: now, expiresAt: now + ctx.limits.uploadTtlMinutes * 60_000, ...(progress.resumableId === undefined ? {} : { resumableId: progress.resumableId }) } } : {}),
+  });
+  if (!result?.signed) {
+    recent(ctx.repo).delete(id);
+    // The same checks on the record as it is now name the reason.
+    const current = checkedForSigning(ctx, access, id, result?.record, request).record;
+    if (result && result.conflicts.length > 0) throw md5Conflict(result.conflicts);
+    throw errors.conflict(`upload ${current.id} changed while part ${request.part} was being signed; ask again`);
+  }
+  remember(ctx.repo, result.record);
+  const signature = await storage.store.presignPart({
+    key: result.record.objectKey,
+    part: request.part,
+    md5: request.md5,
+    expiresInSeconds: ctx.limits.partUrlExpirySeconds,
+    ...(result.record.resumableId === undefined ? {} : { resumableId: result.record.resumableId }),
+    ...(size === undefined ? {} : { size }),
+  });
+  return { record: result.record, signature };
+}
+
+/** signPart on a repository without the one-step signature: read, report, record, move on. */
+async function signPartStepwise(ctx: DomainContext, access: Access, id: string, request: PartRequest): Promise<{ record: UploadRecord; signature: SignedRequest }> {
+  const { record: loaded, storage } = checkedForSigning(ctx, access, id, await ctx.repo.get(id), request);
   const record = request.progress ? await recordProgress(ctx, loaded, request.progress) : loaded;
-  // The planned size is only binding where the store can enforce it.
-  const size = capabilities.bindsPartLength && record.fileSize !== undefined ? plannedPartSize(record, record.fileSize, request.part) : undefined;
+  const size = boundSize(record, storage, request.part);
   await ctx.repo.recordPartSignature(id, { part: request.part, md5: request.md5, done: false, ...(size === undefined ? {} : { size }) });
   if (record.state === 'pending') await ctx.repo.transition(id, ['pending'], 'uploading', ctx.clock.now());
   const signature = await storage.store.presignPart({

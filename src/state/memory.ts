@@ -7,7 +7,8 @@ import { errors } from '../domain/errors.js';
 import { resumeKeyOf, type PartRecord, type UploadRecord } from '../domain/upload.js';
 import { newestFirst, pageOf } from './list-query.js';
 import { createMemoryExtras } from './memory-extras.js';
-import type { ResumeKey, UploadRepository } from '../domain/ports.js';
+import type { DoneReport, MarkDoneResult, ResumeKey, UploadRepository } from '../domain/ports.js';
+import type { PartSigningRepository } from '../domain/sign-parts.js';
 import { DEFAULT_RETENTION_AFTER_EXPIRY_MS, isForgotten } from './retention.js';
 
 export interface MemoryRepositoryOptions {
@@ -24,7 +25,7 @@ interface Entry {
 // so memory stays bounded by the live uploads without a timer.
 const SWEEP_INTERVAL_MS = 60_000;
 
-export function createMemoryRepository(options: MemoryRepositoryOptions): UploadRepository {
+export function createMemoryRepository(options: MemoryRepositoryOptions): UploadRepository & PartSigningRepository {
   const { clock } = options;
   const retention = options.retentionAfterExpiryMs ?? DEFAULT_RETENTION_AFTER_EXPIRY_MS;
   const entries = new Map<string, Entry>();
@@ -55,6 +56,22 @@ export function createMemoryRepository(options: MemoryRepositoryOptions): Upload
   }
 
   const extras = createMemoryExtras(clock, retention);
+
+  // The signed MD5 is the truth (PROTOCOL.md "Which MD5 is the truth for a part").
+  function markDone(entry: Entry, parts: DoneReport[]): MarkDoneResult {
+    const conflicts: number[] = [];
+    const unknown: number[] = [];
+    for (const { part, md5, reported } of parts) {
+      const stored = entry.parts.get(part);
+      if (!stored) unknown.push(part);
+      else if (md5 !== undefined && md5 !== stored.md5) conflicts.push(part);
+      else {
+        stored.done = true;
+        if (reported !== undefined) stored.reported = reported;
+      }
+    }
+    return { conflicts, unknown };
+  }
 
   return {
     ...extras,
@@ -99,19 +116,25 @@ export function createMemoryRepository(options: MemoryRepositoryOptions): Upload
     async markPartsDone(id, parts) {
       const entry = live(id);
       if (!entry) throw errors.uploadNotFound(id);
-      const conflicts: number[] = [];
-      const unknown: number[] = [];
-      for (const { part, md5, reported } of parts) {
-        const stored = entry.parts.get(part);
-        // The signed MD5 is the truth (PROTOCOL.md "Which MD5 is the truth for a part").
-        if (!stored) unknown.push(part);
-        else if (md5 !== undefined && md5 !== stored.md5) conflicts.push(part);
-        else {
-          stored.done = true;
-          if (reported !== undefined) stored.reported = reported;
-        }
-      }
-      return { conflicts, unknown };
+      return markDone(entry, parts);
+    },
+
+    async recordSignedPart(id, { expect, requireResumableId, done, part, touch }) {
+      const entry = live(id);
+      if (!entry) return undefined;
+      const { record } = entry;
+      const refused = (conflicts: number[] = []) => ({ signed: false as const, record: copyRecord(record), conflicts });
+      if (record.tenant !== expect.tenant || record.owner !== expect.owner || record.uploadToken !== expect.uploadToken) return refused();
+      if (!expect.states.includes(record.state) || clock.now() > record.expiresAt) return refused();
+      const reportedId = touch?.resumableId;
+      if (requireResumableId && (reportedId === undefined ? record.resumableId === undefined : record.resumableId !== undefined && record.resumableId !== reportedId)) return refused();
+      const conflicts = done.filter(({ part: n, md5 }) => md5 !== undefined && entry.parts.has(n) && entry.parts.get(n)?.md5 !== md5).map((d) => d.part);
+      if (conflicts.length > 0) return refused(conflicts);
+      markDone(entry, done);
+      entry.parts.set(part.part, { ...part });
+      const activity = touch ? { updatedAt: touch.updatedAt, expiresAt: touch.expiresAt, ...(reportedId === undefined ? {} : { resumableId: reportedId }) } : record.state === 'pending' ? { updatedAt: clock.now() } : {};
+      entry.record = { ...record, ...activity, ...(record.state === 'pending' ? { state: 'uploading' as const } : {}) };
+      return { signed: true, record: copyRecord(entry.record) };
     },
 
     async listParts(id) {

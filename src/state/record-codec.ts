@@ -1,7 +1,7 @@
-// Upload records and parts as Redis hash values. Hashes hold strings only, so numbers,
+// Upload records as Redis hash values (parts: part-codec.ts). Hashes hold strings only, so numbers,
 // booleans and lists are spelled out here; decoding checks every field, so a damaged hash is
 // reported instead of being half-read into a record that lies about its state.
-import type { DigestCheck, Integrity, PartRecord, Permissions, UploadKind, UploadRecord, UploadState } from '../domain/upload.js';
+import type { DigestCheck, Integrity, Permissions, UploadKind, UploadRecord, UploadState } from '../domain/upload.js';
 
 const STATES: readonly UploadState[] = ['pending', 'uploading', 'complete', 'aborted', 'expired'];
 const KINDS: readonly UploadKind[] = ['direct', 'chunked'];
@@ -115,43 +115,6 @@ function decodeField(codec: string | readonly string[], raw: string, fail: () =>
   }
 }
 
-/**
- * A part as the value of its field in the parts hash: compact JSON, which the Lua in
- * redis-scripts.ts reads and rewrites with cjson (only `done` ever changes there).
- */
-export function encodePart(part: PartRecord): string {
-  return JSON.stringify({
-    md5: part.md5,
-    ...(part.size === undefined ? {} : { size: part.size }),
-    done: part.done,
-    ...(part.reported === undefined ? {} : { reported: part.reported }),
-    ...(part.checks === undefined ? {} : { checks: part.checks }),
-  });
-}
-
-export function decodePart(field: string, value: string): PartRecord {
-  const part = Number(field);
-  const parsed: unknown = safeJson(value);
-  if (!Number.isInteger(part) || typeof parsed !== 'object' || parsed === null) throw badPart(field, value);
-  const { md5, size, done, reported, checks } = parsed as Record<string, unknown>;
-  if (typeof md5 !== 'string' || typeof done !== 'boolean') throw badPart(field, value);
-  if (size !== undefined && (typeof size !== 'number' || !Number.isFinite(size))) throw badPart(field, value);
-  if (reported !== undefined && typeof reported !== 'string') throw badPart(field, value);
-  if (checks !== undefined && !isStringRecord(checks)) throw badPart(field, value);
-  return { part, md5, done, ...(size === undefined ? {} : { size }), ...(reported === undefined ? {} : { reported }), ...(checks === undefined ? {} : { checks }) };
-}
-
-/** Every part in a parts hash as read by HGETALL, ascending by part number. */
-export function decodeParts(hash: Record<string, string>): PartRecord[] {
-  return Object.entries(hash)
-    .map(([field, value]) => decodePart(field, value))
-    .sort((a, b) => a.part - b.part);
-}
-
-function isStringRecord(value: unknown): value is Record<string, string> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.values(value).every((v) => typeof v === 'string');
-}
-
 function safeJson(raw: string): unknown {
   try {
     return JSON.parse(raw) as unknown;
@@ -164,6 +127,3 @@ function corrupt(hash: Record<string, string>, problem: string): Error {
   return new Error(`corrupt upload record ${JSON.stringify(hash['id'] ?? '?')}: ${problem}`);
 }
 
-function badPart(field: string, value: string): Error {
-  return new Error(`corrupt part record ${JSON.stringify(field)}: ${JSON.stringify(value)}`);
-}

@@ -39,13 +39,14 @@ local function applyExpiry()
 end
 `;
 
-function script(body: string): LuaScript {
+/** A script over one upload's keys: the prelude, then `body`. */
+export function uploadScript(body: string): LuaScript {
   const source = PRELUDE + body;
   return { source, sha: createHash('sha1').update(source).digest('hex') };
 }
 
 /** ARGV[3..]: field, value pairs. Replaces whatever was stored under this id. */
-export const createScript = script(`
+export const createScript = uploadScript(`
 redis.call('DEL', record, parts)
 redis.call('HSET', record, unpack(ARGV, 3))
 applyExpiry()
@@ -53,7 +54,7 @@ return 1
 `);
 
 /** ARGV[3..]: field, value pairs. Returns the updated record's HGETALL, or nil if there is none. */
-export const updateScript = script(`
+export const updateScript = uploadScript(`
 if not live() then return false end
 if #ARGV >= 4 then
   redis.call('HSET', record, unpack(ARGV, 3))
@@ -63,7 +64,7 @@ return redis.call('HGETALL', record)
 `);
 
 /** ARGV[3] new state, ARGV[4] updatedAt, ARGV[5..] the states it may move from. Returns 1 if moved. */
-export const transitionScript = script(`
+export const transitionScript = uploadScript(`
 if not live() then return 0 end
 local state = redis.call('HGET', record, 'state')
 for i = 5, #ARGV do
@@ -74,45 +75,6 @@ for i = 5, #ARGV do
   end
 end
 return 0
-`);
-
-/**
- * ARGV[3] part number, ARGV[4] encoded part (record-codec.ts). One HSET: a re-signed part
- * simply replaces the old signature, done or not. Returns 0 if the upload does not exist.
- */
-export const recordPartScript = script(`
-if not live() then return 0 end
-redis.call('HSET', parts, ARGV[3], ARGV[4])
-applyExpiry()
-return 1
-`);
-
-/**
- * ARGV[3..]: part number, reported base64 MD5, the MD5 as the client wrote it ('' for
- * either when the client sent none) triples. Returns {conflicts, unknown}, or nil if the
- * upload does not exist. The signed MD5 is the truth (PROTOCOL.md "Which MD5 is the truth
- * for a part"): a different one changes nothing.
- */
-export const markPartsDoneScript = script(`
-if not live() then return false end
-local conflicts, unknown = {}, {}
-for i = 3, #ARGV, 3 do
-  local number, md5, spelling = ARGV[i], ARGV[i + 1], ARGV[i + 2]
-  local stored = redis.call('HGET', parts, number)
-  if not stored then
-    unknown[#unknown + 1] = tonumber(number)
-  else
-    local part = cjson.decode(stored)
-    if md5 ~= '' and md5 ~= part.md5 then
-      conflicts[#conflicts + 1] = tonumber(number)
-    elseif part.done ~= true or (spelling ~= '' and part.reported ~= spelling) then
-      part.done = true
-      if spelling ~= '' then part.reported = spelling end
-      redis.call('HSET', parts, number, cjson.encode(part))
-    end
-  end
-end
-return {conflicts, unknown}
 `);
 
 /**
@@ -136,7 +98,7 @@ export async function runScript(
   redis: Redis | Cluster,
   lua: LuaScript,
   keys: string[],
-  args: Array<string | number>,
+  args: Array<string | number | Buffer>,
 ): Promise<unknown> {
   try {
     return await redis.evalsha(lua.sha, keys.length, ...keys, ...args);

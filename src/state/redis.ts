@@ -7,19 +7,14 @@ import type { Clock } from '../domain/clock.js';
 import { errors, SignpostError } from '../domain/errors.js';
 import { resumeKeyOf, type UploadRecord } from '../domain/upload.js';
 import { pageOf } from './list-query.js';
-import { decodeParts, decodeRecord, encodePart, encodeRecordFields } from './record-codec.js';
+import type { DoneReport, MarkDoneResult, UploadRepository } from '../domain/ports.js';
+import type { PartSigningRepository } from '../domain/sign-parts.js';
+import { decodePartsHash, encodeDoneReport, encodePartSlot, PARTS_PER_BUCKET } from './part-codec.js';
+import { decodeRecord, encodeRecordFields } from './record-codec.js';
 import { createRedisExtras } from './redis-extras.js';
 import { redisKeys } from './redis-keys.js';
-import {
-  createScript,
-  extendResumeScript,
-  markPartsDoneScript,
-  recordPartScript,
-  runScript,
-  transitionScript,
-  updateScript,
-} from './redis-scripts.js';
-import type { UploadRepository } from '../domain/ports.js';
+import { markPartsDoneScript, recordPartScript, signPartScript } from './redis-part-scripts.js';
+import { createScript, extendResumeScript, runScript, transitionScript, updateScript } from './redis-scripts.js';
 import { DEFAULT_RETENTION_AFTER_EXPIRY_MS, isForgotten } from './retention.js';
 
 export interface RedisRepositoryOptions {
@@ -31,7 +26,15 @@ export interface RedisRepositoryOptions {
   retentionAfterExpiryMs?: number;
 }
 
-export function createRedisRepository(options: RedisRepositoryOptions): UploadRepository {
+/**
+ * Done reports per script: a finish may report 10,000 parts, and one script marking them all
+ * would hold Redis (every other upload's request) for tens of ms. 8 buckets of parts a batch.
+ */
+const DONE_BATCH = 8 * PARTS_PER_BUCKET;
+/** A signature moves the resume entry's expiry this far ahead of need, so most don't move it. */
+const RESUME_SLACK_MS = 3_600_000;
+
+export function createRedisRepository(options: RedisRepositoryOptions): UploadRepository & PartSigningRepository {
   const { redis, clock } = options;
   const retention = options.retentionAfterExpiryMs ?? DEFAULT_RETENTION_AFTER_EXPIRY_MS;
   const keys = redisKeys(options.keyPrefix ?? 'upl');
@@ -47,6 +50,23 @@ export function createRedisRepository(options: RedisRepositoryOptions): UploadRe
   // instant by ours, so an injected clock (tests) and a skewed one agree with memory.ts.
   function visible(record: UploadRecord | undefined): UploadRecord | undefined {
     return record && !isForgotten(record, clock.now(), retention) ? record : undefined;
+  }
+
+  // Bounded batches, sent together: each script is atomic and short, and other clients'
+  // commands run between them. Results in the order of the reports.
+  async function markDone(id: string, reports: DoneReport[]): Promise<MarkDoneResult> {
+    const batches: DoneReport[][] = [];
+    for (let start = 0; start < reports.length; start += DONE_BATCH) batches.push(reports.slice(start, start + DONE_BATCH));
+    const replies = await Promise.all(batches.map((batch) => runScript(redis, markPartsDoneScript, uploadKeys(id), [...context(), ...batch.flatMap(encodeDoneReport)])));
+    if (replies.length === 0 && (await load(id)) === undefined) throw errors.uploadNotFound(id);
+    const result: MarkDoneResult = { conflicts: [], unknown: [] };
+    for (const reply of replies) {
+      if (reply === null) throw errors.uploadNotFound(id);
+      const [conflicts, unknown] = reply as [number[], number[]];
+      result.conflicts.push(...conflicts);
+      result.unknown.push(...unknown);
+    }
+    return result;
   }
 
   return {
@@ -72,6 +92,8 @@ export function createRedisRepository(options: RedisRepositoryOptions): UploadRe
     update: (id, changes) =>
       guarded('update', async () => {
         const fields = Object.entries(encodeRecordFields(changes)).flat();
+        // What the resume entry's expiry is set to below, for signatures to extend from (redis-part-scripts.ts).
+        if (changes.expiresAt !== undefined) fields.push('resumeUntil', String(changes.expiresAt + retention));
         const reply = await runScript(redis, updateScript, uploadKeys(id), [...context(), ...fields]);
         const record = visible(decodeRecord(hashFromPairs(reply)));
         const resumeKey = record && resumeKeyOf(record);
@@ -90,23 +112,49 @@ export function createRedisRepository(options: RedisRepositoryOptions): UploadRe
 
     recordPartSignature: (id, part) =>
       guarded('recordPartSignature', async () => {
-        const reply = await runScript(redis, recordPartScript, uploadKeys(id), [...context(), part.part, encodePart(part)]);
+        const { slot, fields } = encodePartSlot(part);
+        const reply = await runScript(redis, recordPartScript, uploadKeys(id), [...context(), part.part, slot, fields.length, ...fields.flat()]);
         if (reply !== 1) throw errors.uploadNotFound(id);
       }),
 
-    markPartsDone: (id, parts) =>
-      guarded('markPartsDone', async () => {
-        const reported = parts.flatMap(({ part, md5, reported: spelling }) => [part, md5 ?? '', spelling ?? '']);
-        const reply = await runScript(redis, markPartsDoneScript, uploadKeys(id), [...context(), ...reported]);
-        if (reply === null) throw errors.uploadNotFound(id);
-        const [conflicts, unknown] = reply as [number[], number[]];
-        return { conflicts, unknown };
+    markPartsDone: (id, parts) => guarded('markPartsDone', () => markDone(id, parts)),
+
+    recordSignedPart: (id, step) =>
+      guarded('recordSignedPart', async () => {
+        let done = step.done;
+        if (done.length > DONE_BATCH) {
+          // Too many for one bounded script: marked first, in batches (conflicting ones are not).
+          const { conflicts } = await markDone(id, done);
+          if (conflicts.length > 0) {
+            const record = await load(id);
+            return record && { signed: false, record, conflicts };
+          }
+          done = [];
+        }
+        const { slot, fields } = encodePartSlot(step.part);
+        const { expect, touch } = step;
+        const reply = await runScript(redis, signPartScript, uploadKeys(id), [
+          ...context(),
+          expect.tenant, expect.owner, expect.uploadToken, step.requireResumableId ? '1' : '0',
+          touch?.updatedAt ?? '', touch?.expiresAt ?? '', touch?.resumableId ?? '', RESUME_SLACK_MS,
+          step.part.part, slot, fields.length, ...fields.flat(),
+          expect.states.length, ...expect.states,
+          ...done.flatMap(encodeDoneReport),
+        ]);
+        if (reply === null) return undefined;
+        const [signed, hash, conflicts, resumeUntil] = reply as [number, unknown, number[], number];
+        const record = visible(decodeRecord(hashFromPairs(hash)));
+        if (!record) return undefined;
+        if (signed !== 1) return { signed: false, record, conflicts };
+        const resumeKey = resumeUntil > 0 ? resumeKeyOf(record) : undefined;
+        if (resumeKey) await runScript(redis, extendResumeScript, [keys.resume(resumeKey)], [id, resumeUntil]);
+        return { signed: true, record };
       }),
 
     listParts: (id) =>
       guarded('listParts', async () => {
-        const [record, hash] = await Promise.all([load(id), redis.hgetall(keys.parts(id))]);
-        return record ? decodeParts(hash) : [];
+        const [record, hash] = await Promise.all([load(id), redis.hgetallBuffer(keys.parts(id))]);
+        return record ? decodePartsHash(hash) : [];
       }),
 
     findByResumeKey: (key) =>

@@ -6,6 +6,10 @@ import type { UploadRecord } from '../../src/domain/upload.js';
 import { createMemoryRepository } from '../../src/state/memory.js';
 import { connectRedis, connectRedisCluster, createRedisRepository } from '../../src/state/redis.js';
 import type { UploadRepository } from '../../src/domain/ports.js';
+import type { PartSigningRepository } from '../../src/domain/sign-parts.js';
+
+/** What both repositories are: the port, and the one-step part signature (src/domain/sign-parts.ts). */
+export type Repository = UploadRepository & PartSigningRepository;
 
 export const HOUR = 3_600_000;
 export const RETENTION = 60_000;
@@ -22,7 +26,7 @@ export function testClock(): TestClock {
 }
 
 export interface Harness {
-  repo: UploadRepository;
+  repo: Repository;
   clock: TestClock;
   prefix: string;
 }
@@ -31,7 +35,7 @@ export interface Implementation {
   name: string;
   /** Whether two instances opened with the same prefix see the same uploads (two brokers, one Redis). */
   shared: boolean;
-  open(clock: TestClock, prefix: string): UploadRepository;
+  open(clock: TestClock, prefix: string): Repository;
 }
 
 export const memoryImplementation: Implementation = {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { UploadRecord } from '../../src/domain/upload.js';
-import { decodePart, decodeParts, decodeRecord, encodePart, encodeRecordFields } from '../../src/state/record-codec.js';
+import { decodeRecord, encodeRecordFields } from '../../src/state/record-codec.js';
 
 const record: UploadRecord = {
   id: 'uploads-abc',
@@ -57,26 +57,5 @@ describe('record codec', () => {
     expect(() => decodeRecord({ ...hash, public: 'yes' })).toThrow(/bad field public/);
     expect(() => decodeRecord({ ...hash, tags: '["a",1]' })).toThrow(/bad field tags/);
     expect(() => decodeRecord({ ...hash, tags: 'not json' })).toThrow(/bad field tags/);
-  });
-
-  it('encodes parts as compact JSON and decodes them ascending', () => {
-    expect(encodePart({ part: 2, md5: 'bWQ1', done: false })).toBe('{"md5":"bWQ1","done":false}');
-    expect(decodePart('7', encodePart({ part: 7, md5: 'bWQ1', size: 5_368_709_120, done: true }))).toStrictEqual({
-      part: 7,
-      md5: 'bWQ1',
-      size: 5_368_709_120,
-      done: true,
-    });
-    // Key order as Lua's cjson rewrites it.
-    expect(decodeParts({ '10': '{"done":true,"md5":"b"}', '9': '{"size":1,"done":false,"md5":"a"}' })).toStrictEqual([
-      { part: 9, md5: 'a', size: 1, done: false },
-      { part: 10, md5: 'b', done: true },
-    ]);
-    expect(() => decodePart('x', '{"md5":"a","done":true}')).toThrow(/corrupt part/);
-    expect(() => decodePart('1', '{"md5":"a"}')).toThrow(/corrupt part/);
-    // The client's own spelling of the MD5 travels with the part, and must be a string.
-    const reported = { part: 3, md5: 'XrY7u+Ae7tCTyyK7j1rNww==', done: true, reported: '5eb63bbbe01eeed093cb22bb8f5acdc3' };
-    expect(decodePart('3', encodePart(reported))).toStrictEqual(reported);
-    expect(() => decodePart('1', '{"md5":"a","done":true,"reported":5}')).toThrow(/corrupt part/);
   });
 });

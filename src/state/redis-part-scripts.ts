@@ -1,0 +1,209 @@
+// The Lua that records parts in their compact slots (part-codec.ts has the layout) and the
+// one script a part signature costs. Keys and the first two arguments as every upload
+// script (redis-scripts.ts). Each script reads a bucket once, edits its slots in a table and
+// writes every edited bucket back with one HSET, so marking a batch of parts done costs a
+// command per bucket, not two per part; the repository keeps batches bounded (redis.ts) so
+// no script holds Redis for long.
+import { FLAG, PARTS_PER_BUCKET, SLOT_BYTES } from './part-codec.js';
+import { uploadScript } from './redis-scripts.js';
+
+const PARTS_LIBRARY = `
+local W, B = ${SLOT_BYTES}, ${PARTS_PER_BUCKET}
+local F_DONE, F_EXTRAS, F_REPORTED, F_MD5X = ${FLAG.done}, ${FLAG.extras}, ${FLAG.reportedMask}, ${FLAG.md5Extra}
+local buckets = {}
+
+-- The bucket of part n (read once a script) and the slot's byte offset in it.
+local function bucketOf(n)
+  local i = n - 1
+  local field = 'b' .. math.floor(i / B)
+  local b = buckets[field]
+  if not b then
+    b = { raw = redis.call('HGET', parts, field) or '', edits = {}, dirty = false }
+    buckets[field] = b
+  end
+  return b, (i % B) * W
+end
+
+-- The slot with this script's edits; nil when no part is recorded there.
+local function slotAt(b, offset)
+  local s = b.edits[offset]
+  if not s then
+    if #b.raw < offset + W then return nil end
+    s = string.sub(b.raw, offset + 1, offset + W)
+  end
+  if string.byte(s, 1) == 0 then return nil end
+  return s
+end
+
+local function putSlot(b, offset, s)
+  b.edits[offset] = s
+  b.dirty = true
+end
+
+-- Every edited bucket back in one HSET: unedited bytes copied, gaps zero-filled.
+local function flushBuckets()
+  local args = {}
+  for field, b in pairs(buckets) do
+    if b.dirty then
+      local offsets = {}
+      for offset in pairs(b.edits) do offsets[#offsets + 1] = offset end
+      table.sort(offsets)
+      local out, len = {}, 0
+      for _, offset in ipairs(offsets) do
+        if offset > len then
+          local upto = math.min(offset, #b.raw)
+          if upto > len then out[#out + 1] = string.sub(b.raw, len + 1, upto) end
+          if offset > math.max(upto, len) then out[#out + 1] = string.rep('\\0', offset - math.max(upto, len)) end
+        end
+        out[#out + 1] = b.edits[offset]
+        len = offset + W
+      end
+      if len < #b.raw then out[#out + 1] = string.sub(b.raw, len + 1) end
+      args[#args + 1] = field
+      args[#args + 1] = table.concat(out)
+    end
+  end
+  if #args > 0 then redis.call('HSET', parts, unpack(args)) end
+end
+
+-- A done report against the recorded part: nil (counted as unknown or conflicting), or
+-- its bucket, offset and slot. md5arg: '' none, 'b' .. 16 bytes, 'r' .. text.
+local function checkReport(number, md5arg, conflicts, unknown)
+  local n = tonumber(number)
+  local b, offset = bucketOf(n)
+  local s = slotAt(b, offset)
+  if not s then
+    unknown[#unknown + 1] = n
+    return nil
+  end
+  if md5arg ~= '' then
+    local same
+    if bit.band(string.byte(s, 1), F_MD5X) == 0 then
+      same = string.sub(md5arg, 1, 1) == 'b' and string.sub(s, 2, 17) == string.sub(md5arg, 2)
+    else
+      same = string.sub(md5arg, 1, 1) == 'r' and redis.call('HGET', parts, 'm' .. n) == string.sub(md5arg, 2)
+    end
+    if not same then
+      conflicts[#conflicts + 1] = n
+      return nil
+    end
+  end
+  return b, offset, s
+end
+
+-- Marks the part done and keeps the client's spelling ('' none, '1'-'3' a code, 'r' .. text).
+local function markReport(number, md5arg, spelling, conflicts, unknown)
+  local b, offset, s = checkReport(number, md5arg, conflicts, unknown)
+  if not b then return end
+  local flags = string.byte(s, 1)
+  local new = bit.bor(flags, F_DONE)
+  if spelling ~= '' then
+    local n = tonumber(number)
+    local code = tonumber(spelling)
+    new = bit.band(new, 255 - F_REPORTED)
+    if code then
+      new = bit.bor(new, code * 32)
+      if bit.band(flags, F_EXTRAS) ~= 0 then redis.call('HDEL', parts, 'r' .. n) end
+    else
+      redis.call('HSET', parts, 'r' .. n, string.sub(spelling, 2))
+      new = bit.bor(new, F_EXTRAS)
+    end
+  end
+  if new ~= flags then putSlot(b, offset, string.char(new) .. string.sub(s, 2)) end
+end
+
+-- Part n's new slot (a re-signed part starts over); ARGV[at ..] holds count field/value pairs.
+local function recordSlot(n, slot, at, count)
+  local b, offset = bucketOf(n)
+  local old = slotAt(b, offset)
+  if old and bit.band(string.byte(old, 1), F_EXTRAS) ~= 0 then redis.call('HDEL', parts, 'm' .. n, 'r' .. n, 'x' .. n) end
+  putSlot(b, offset, slot)
+  if count > 0 then redis.call('HSET', parts, unpack(ARGV, at, at + 2 * count - 1)) end
+end
+`;
+
+function partScript(body: string) {
+  return uploadScript(PARTS_LIBRARY + body);
+}
+
+/**
+ * ARGV[3] part number, ARGV[4] its slot, ARGV[5] how many field/value pairs follow for what
+ * the slot cannot hold. Returns 0 if the upload does not exist.
+ */
+export const recordPartScript = partScript(`
+if not live() then return 0 end
+recordSlot(tonumber(ARGV[3]), ARGV[4], 6, tonumber(ARGV[5]))
+flushBuckets()
+applyExpiry()
+return 1
+`);
+
+/**
+ * ARGV[3..]: done reports, (number, md5arg, spelling) triples (part-codec.ts encodeDoneReport).
+ * Returns {conflicts, unknown}, or nil if the upload does not exist. The signed MD5 is the
+ * truth (PROTOCOL.md "Which MD5 is the truth for a part"): a different one changes nothing.
+ */
+export const markPartsDoneScript = partScript(`
+if not live() then return false end
+local conflicts, unknown = {}, {}
+for i = 3, #ARGV, 3 do markReport(ARGV[i], ARGV[i + 1], ARGV[i + 2], conflicts, unknown) end
+flushBuckets()
+return {conflicts, unknown}
+`);
+
+/**
+ * A part signature in one step. ARGV[3] tenant, [4] owner, [5] upload token: the record must
+ * still be the one the caller checked access against; [6] '1' when the upload needs a
+ * multipart id (recorded, or reported in [9], and then not another); [7] updatedAt and [8]
+ * expiresAt ('' both: no touch); [9] resumableId reported ('' none); [10] how far past the
+ * record the resume index entry is extended (ms);
+ * [11] part number; [12] its slot; [13] e, then e field/value pairs; then s, then s states
+ * the upload may be in; then done reports as triples.
+ * Refuses, writing nothing, unless the record is in one of the states and not past its
+ * expiry, and no report conflicts. Otherwise marks the reports done, records the part,
+ * touches updatedAt and expiresAt (and the multipart id), moves pending to uploading.
+ * Returns nil when there is no such upload, else {1 signed | 0 refused, the record's
+ * HGETALL, conflicting parts, the resume entry's new expiry (0: leave it)}.
+ */
+export const signPartScript = partScript(`
+local f = redis.call('HMGET', record, 'state', 'expiresAt', 'tenant', 'owner', 'uploadToken', 'resumableId', 'resumeUntil')
+if not f[1] then return false end
+if f[1] ~= 'complete' and now > tonumber(f[2]) + retention then return false end
+local function refused(conflicts) return {0, redis.call('HGETALL', record), conflicts, 0} end
+if f[3] ~= ARGV[3] or f[4] ~= ARGV[4] or f[5] ~= ARGV[5] then return refused({}) end
+local states = 14 + 2 * tonumber(ARGV[13])
+local open = false
+for i = states + 1, states + tonumber(ARGV[states]) do
+  if ARGV[i] == f[1] then open = true end
+end
+if not open or now > tonumber(f[2]) then return refused({}) end
+if ARGV[6] == '1' and ((ARGV[9] == '' and not f[6]) or (ARGV[9] ~= '' and f[6] and f[6] ~= ARGV[9])) then return refused({}) end
+local reports = states + tonumber(ARGV[states]) + 1
+local conflicts, unknown = {}, {}
+for i = reports, #ARGV, 3 do checkReport(ARGV[i], ARGV[i + 1], conflicts, unknown) end
+if #conflicts > 0 then return refused(conflicts) end
+for i = reports, #ARGV, 3 do markReport(ARGV[i], ARGV[i + 1], ARGV[i + 2], conflicts, unknown) end
+recordSlot(tonumber(ARGV[11]), ARGV[12], 14, tonumber(ARGV[13]))
+flushBuckets()
+local changes = {}
+local forget = tonumber(f[2]) + retention
+local resumeUntil = 0
+if ARGV[8] ~= '' then
+  changes = {'updatedAt', ARGV[7], 'expiresAt', ARGV[8]}
+  if ARGV[9] ~= '' then changes[#changes + 1] = 'resumableId'; changes[#changes + 1] = ARGV[9] end
+  forget = tonumber(ARGV[8]) + retention
+  -- The resume entry (another slot) is extended ahead of need, so most steps leave it alone.
+  if forget > (tonumber(f[7]) or 0) then
+    resumeUntil = forget + tonumber(ARGV[10])
+    changes[#changes + 1] = 'resumeUntil'; changes[#changes + 1] = string.format('%d', resumeUntil)
+  end
+elseif f[1] == 'pending' then
+  changes = {'updatedAt', ARGV[1]}
+end
+if f[1] == 'pending' then changes[#changes + 1] = 'state'; changes[#changes + 1] = 'uploading' end
+if #changes > 0 then redis.call('HSET', record, unpack(changes)) end
+local at = string.format('%d', forget)
+redis.call('PEXPIREAT', record, at)
+redis.call('PEXPIREAT', parts, at)
+return {1, redis.call('HGETALL', record), {}, resumeUntil}
+`);
