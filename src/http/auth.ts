@@ -1,7 +1,7 @@
 // Who is asking: `Authorization: Bearer <JWT>` (HS256 secret, RS256/ES256
 // public keys), `X-API-Key`, or — on upload-scoped routes — `X-Upload-Token`.
 // Whether they may act on a given upload is decided in domain/access.ts.
-import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
 import { errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import type { Access } from '../domain/access.js';
@@ -26,9 +26,12 @@ export interface AuthConfig {
 }
 
 interface VerificationKey {
-  key: KeyObject | Uint8Array;
+  key: KeyObject;
   algorithms: string[];
 }
+
+/** Verified bearer tokens remembered (by digest) until they expire; the oldest go first beyond this. */
+const VERIFIED_TOKENS = 10_000;
 
 function verificationKeys(jwt: JwtConfig | undefined): VerificationKey[] {
   if (!jwt) return [];
@@ -36,7 +39,9 @@ function verificationKeys(jwt: JwtConfig | undefined): VerificationKey[] {
     const key = createPublicKey(pem);
     return { key, algorithms: key.asymmetricKeyType === 'ec' ? ['ES256'] : ['RS256'] };
   });
-  if (jwt.hs256Secret !== undefined) keys.push({ key: new TextEncoder().encode(jwt.hs256Secret), algorithms: ['HS256'] });
+  // A KeyObject, not the secret's bytes: jose imports raw bytes into WebCrypto on every
+  // verification, a KeyObject once (it caches the CryptoKey it makes of it).
+  if (jwt.hs256Secret !== undefined) keys.push({ key: createSecretKey(Buffer.from(jwt.hs256Secret, 'utf8')), algorithms: ['HS256'] });
   return keys;
 }
 
@@ -66,7 +71,24 @@ export function createAuthenticator(config: AuthConfig): Authenticator {
   // Keys are looked up by digest so the map never holds or compares raw secrets.
   const apiKeys = new Map(Object.entries(config.apiKeys).map(([key, caller]) => [digest(key), caller]));
 
+  // A client sends the same token with every request until it expires: its verification
+  // (WebCrypto through jose, 100 µs and more) is done once, then a digest looks it up. Only
+  // tokens that passed every check are kept, each until its own exp (as jose checks it).
+  const verified = new Map<string, { caller: Caller; exp: number }>();
+  const nowSeconds = () => Math.floor(Date.now() / 1000);
+
   async function fromJwt(token: string): Promise<Caller> {
+    const id = digest(token);
+    const known = verified.get(id);
+    if (known && nowSeconds() < known.exp) return known.caller;
+    verified.delete(id);
+    const { caller, exp } = await verifyJwt(token);
+    verified.set(id, { caller, exp });
+    if (verified.size > VERIFIED_TOKENS) verified.delete(verified.keys().next().value as string);
+    return caller;
+  }
+
+  async function verifyJwt(token: string): Promise<{ caller: Caller; exp: number }> {
     const jwt = config.jwt;
     if (!jwt || keys.length === 0) throw errors.unauthenticated('bearer tokens are not accepted by this broker');
     for (const { key, algorithms } of keys) {
@@ -84,7 +106,8 @@ export function createAuthenticator(config: AuthConfig): Authenticator {
         if (err instanceof joseErrors.JWTClaimValidationFailed) throw errors.unauthenticated(`bearer token ${err.message}`);
         continue; // Not signed with this key: try the next one.
       }
-      return callerFromClaims(payload, jwt);
+      // requiredClaims made jose check exp is there (a number, in the future).
+      return { caller: callerFromClaims(payload, jwt), exp: payload.exp as number };
     }
     throw errors.unauthenticated('bearer token is not valid');
   }

@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import type { Request } from 'express';
 import { SignJWT } from 'jose';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createAuthenticator, type AuthConfig } from '../../src/http/auth.js';
 
 const secret = 'a-test-secret-that-is-long-enough';
@@ -64,5 +64,34 @@ describe('authentication', () => {
     // alg=none must never be accepted.
     const none = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from('{"sub":"a","tenant":"t"}').toString('base64url')}.`;
     expect(await rejection({ authorization: `Bearer ${none}` })).toMatchObject({ code: 'unauthenticated' });
+  });
+
+  describe('verified tokens remembered until they expire', () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    it('accepts a remembered token as it was verified, and refuses it once its exp has passed', async () => {
+      vi.useFakeTimers({ toFake: ['Date'] });
+      const token = await jwt({ sub: 'carol', tenant: 'acme', roles: 'support' }).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(secret));
+      const fresh = createAuthenticator(config);
+      const caller = { kind: 'user', caller: { user: 'carol', tenant: 'acme', roles: ['support'] } };
+      for (let i = 0; i < 3; i++) expect(await fresh(request({ authorization: `Bearer ${token}` }))).toEqual(caller);
+      vi.setSystemTime(Date.now() + 4 * 60_000);
+      expect(await fresh(request({ authorization: `Bearer ${token}` }))).toEqual(caller);
+      vi.setSystemTime(Date.now() + 60_000);
+      const expired = await fresh(request({ authorization: `Bearer ${token}` })).catch((err: { message: string }) => err);
+      expect(expired).toMatchObject({ code: 'unauthenticated', message: 'bearer token has expired' });
+    });
+
+    it('remembers per authenticator, by the whole token: another secret or a changed token is verified afresh', async () => {
+      const token = await jwt({ sub: 'dave', tenant: 'acme' }).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(secret));
+      expect(await authenticate(request({ authorization: `Bearer ${token}` }))).toMatchObject({ caller: { user: 'dave' } });
+      const other = createAuthenticator({ ...config, jwt: { ...config.jwt!, hs256Secret: 'yet-another-secret-of-enough-length' } });
+      expect(await other(request({ authorization: `Bearer ${token}` })).catch((err: { message: string }) => err)).toMatchObject({ message: 'bearer token is not valid' });
+      const [header, payload, signature] = token.split('.');
+      const tampered = `${header}.${payload}.${signature?.slice(0, -2)}AA`;
+      expect(await rejection({ authorization: `Bearer ${tampered}` })).toMatchObject({ message: 'bearer token is not valid' });
+    });
   });
 });
