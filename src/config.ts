@@ -16,6 +16,9 @@ import type { PartPolicyConfig } from './domain/part-plan.js';
 import type { AzureStoreOptions, S3StoreOptions } from './stores/options.js';
 import { describeConfigErrors } from './schema-messages.js';
 import { parseConfigText, type RawConfig } from './config-file.js';
+import { toServerLimits, type ServerLimits } from './config-server.js';
+
+export { DEFAULT_SERVER_LIMITS, type ServerLimits } from './config-server.js';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -57,40 +60,6 @@ export interface Config {
   server?: ServerLimits;
   /** Requests per minute per user and per tenant; absent: no limit. */
   rateLimits?: RateLimits;
-}
-
-/** What one connection may take of the broker, and how long a shutdown may last. */
-export interface ServerLimits {
-  /** A whole request (headers and body) must arrive within this. */
-  requestTimeoutMs: number;
-  headersTimeoutMs: number;
-  keepAliveTimeoutMs: number;
-  maxHeaderBytes: number;
-  maxBodyBytes: number;
-  /** On SIGTERM: in-flight requests get this long, then every connection is closed. */
-  shutdownGraceMs: number;
-}
-
-export const DEFAULT_SERVER_LIMITS: ServerLimits = {
-  requestTimeoutMs: 30_000,
-  headersTimeoutMs: 10_000,
-  keepAliveTimeoutMs: 5_000,
-  maxHeaderBytes: 16_384,
-  // A 50,000-entry PlaceOS part_data fits.
-  maxBodyBytes: 8 * 1024 * 1024,
-  shutdownGraceMs: 10_000,
-};
-
-function toServerLimits(raw: RawConfig['server']): ServerLimits {
-  const seconds = (value: number | undefined, fallback: number) => (value === undefined ? fallback : value * 1000);
-  return {
-    requestTimeoutMs: seconds(raw?.request_timeout_seconds, DEFAULT_SERVER_LIMITS.requestTimeoutMs),
-    headersTimeoutMs: seconds(raw?.headers_timeout_seconds, DEFAULT_SERVER_LIMITS.headersTimeoutMs),
-    keepAliveTimeoutMs: seconds(raw?.keep_alive_timeout_seconds, DEFAULT_SERVER_LIMITS.keepAliveTimeoutMs),
-    maxHeaderBytes: raw?.max_header_bytes ?? DEFAULT_SERVER_LIMITS.maxHeaderBytes,
-    maxBodyBytes: raw?.max_body_bytes ?? DEFAULT_SERVER_LIMITS.maxBodyBytes,
-    shutdownGraceMs: seconds(raw?.shutdown_grace_seconds, DEFAULT_SERVER_LIMITS.shutdownGraceMs),
-  };
 }
 
 /** Uppy Companion's S3 protocol; without a token secret, compose.ts makes one per process. */
