@@ -48,8 +48,10 @@ export interface SignStep {
   touch?: { updatedAt: number; expiresAt: number; resumableId?: string };
 }
 
-/** Signed: the record as it now stands (pending moved to uploading). Refused: nothing was written. */
-export type SignStepResult = { signed: true; record: UploadRecord } | { signed: false; record: UploadRecord; conflicts: number[] };
+/** Signed: the fields the step may change, as they now are (pending moved to uploading). Refused: nothing was written; the record as it is. */
+export type SignStepResult = { signed: true; changed: SignStepChanges } | { signed: false; record: UploadRecord; conflicts: number[] };
+
+export type SignStepChanges = Pick<UploadRecord, 'state' | 'updatedAt' | 'expiresAt'> & { resumableId?: string };
 
 function partSigning(repo: UploadRepository): PartSigningRepository | undefined {
   const candidate = repo as Partial<PartSigningRepository>;
@@ -184,16 +186,17 @@ export async function signPart(ctx: DomainContext, access: Access, id: string, r
     if (result && result.conflicts.length > 0) throw md5Conflict(result.conflicts);
     throw errors.conflict(`upload ${current.id} changed while part ${request.part} was being signed; ask again`);
   }
-  remember(ctx.repo, result.record);
+  const record: UploadRecord = { ...known, ...result.changed };
+  remember(ctx.repo, record);
   const signature = await storage.store.presignPart({
-    key: result.record.objectKey,
+    key: record.objectKey,
     part: request.part,
     md5: request.md5,
     expiresInSeconds: ctx.limits.partUrlExpirySeconds,
-    ...(result.record.resumableId === undefined ? {} : { resumableId: result.record.resumableId }),
+    ...(record.resumableId === undefined ? {} : { resumableId: record.resumableId }),
     ...(size === undefined ? {} : { size }),
   });
-  return { record: result.record, signature };
+  return { record, signature };
 }
 
 /** signPart on a repository without the one-step signature: read, report, record, move on. */

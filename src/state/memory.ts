@@ -134,7 +134,8 @@ export function createMemoryRepository(options: MemoryRepositoryOptions): Upload
       entry.parts.set(part.part, { ...part });
       const activity = touch ? { updatedAt: touch.updatedAt, expiresAt: touch.expiresAt, ...(reportedId === undefined ? {} : { resumableId: reportedId }) } : record.state === 'pending' ? { updatedAt: clock.now() } : {};
       entry.record = { ...record, ...activity, ...(record.state === 'pending' ? { state: 'uploading' as const } : {}) };
-      return { signed: true, record: copyRecord(entry.record) };
+      const { state, updatedAt, expiresAt, resumableId } = entry.record;
+      return { signed: true, changed: { state, updatedAt, expiresAt, ...(resumableId === undefined ? {} : { resumableId }) } };
     },
 
     async listParts(id) {

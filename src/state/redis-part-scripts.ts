@@ -162,11 +162,12 @@ return {conflicts, unknown}
  * Refuses, writing nothing, unless the record is in one of the states and not past its
  * expiry, and no report conflicts. Otherwise marks the reports done, records the part,
  * touches updatedAt and expiresAt (and the multipart id), moves pending to uploading.
- * Returns nil when there is no such upload, else {1 signed | 0 refused, the record's
- * HGETALL, conflicting parts, the resume entry's new expiry (0: leave it)}.
+ * Returns nil when there is no such upload; refused: {0, the record's HGETALL, conflicting
+ * parts}; signed: {1, {state, updatedAt, expiresAt, resumableId} as they now are, {}, the
+ * resume entry's new expiry (0: leave it), and then {fileName, fileSize, fileMd5} to find it}.
  */
 export const signPartScript = partScript(`
-local f = redis.call('HMGET', record, 'state', 'expiresAt', 'tenant', 'owner', 'uploadToken', 'resumableId', 'resumeUntil')
+local f = redis.call('HMGET', record, 'state', 'expiresAt', 'tenant', 'owner', 'uploadToken', 'resumableId', 'resumeUntil', 'updatedAt')
 if not f[1] then return false end
 if f[1] ~= 'complete' and now > tonumber(f[2]) + retention then return false end
 local function refused(conflicts) return {0, redis.call('HGETALL', record), conflicts, 0} end
@@ -186,24 +187,34 @@ for i = reports, #ARGV, 3 do markReport(ARGV[i], ARGV[i + 1], ARGV[i + 2], confl
 recordSlot(tonumber(ARGV[11]), ARGV[12], 14, tonumber(ARGV[13]))
 flushBuckets()
 local changes = {}
-local forget = tonumber(f[2]) + retention
+local state, updatedAt, expiresAt, resumableId = f[1], f[8], f[2], f[6]
 local resumeUntil = 0
 if ARGV[8] ~= '' then
-  changes = {'updatedAt', ARGV[7], 'expiresAt', ARGV[8]}
-  if ARGV[9] ~= '' then changes[#changes + 1] = 'resumableId'; changes[#changes + 1] = ARGV[9] end
-  forget = tonumber(ARGV[8]) + retention
+  updatedAt, expiresAt = ARGV[7], ARGV[8]
+  changes = {'updatedAt', updatedAt, 'expiresAt', expiresAt}
+  if ARGV[9] ~= '' then
+    resumableId = ARGV[9]
+    changes[#changes + 1] = 'resumableId'; changes[#changes + 1] = resumableId
+  end
   -- The resume entry (another slot) is extended ahead of need, so most steps leave it alone.
+  local forget = tonumber(expiresAt) + retention
   if forget > (tonumber(f[7]) or 0) then
     resumeUntil = forget + tonumber(ARGV[10])
     changes[#changes + 1] = 'resumeUntil'; changes[#changes + 1] = string.format('%d', resumeUntil)
   end
-elseif f[1] == 'pending' then
-  changes = {'updatedAt', ARGV[1]}
+elseif state == 'pending' then
+  updatedAt = ARGV[1]
+  changes = {'updatedAt', updatedAt}
 end
-if f[1] == 'pending' then changes[#changes + 1] = 'state'; changes[#changes + 1] = 'uploading' end
+if state == 'pending' then
+  state = 'uploading'
+  changes[#changes + 1] = 'state'; changes[#changes + 1] = state
+end
 if #changes > 0 then redis.call('HSET', record, unpack(changes)) end
-local at = string.format('%d', forget)
+local at = string.format('%d', tonumber(expiresAt) + retention)
 redis.call('PEXPIREAT', record, at)
 redis.call('PEXPIREAT', parts, at)
-return {1, redis.call('HGETALL', record), {}, resumeUntil}
+local resumeFields = {}
+if resumeUntil > 0 then resumeFields = redis.call('HMGET', record, 'fileName', 'fileSize', 'fileMd5') end
+return {1, {state, updatedAt, expiresAt, resumableId}, {}, resumeUntil, resumeFields}
 `);

@@ -142,13 +142,19 @@ export function createRedisRepository(options: RedisRepositoryOptions): UploadRe
           ...done.flatMap(encodeDoneReport),
         ]);
         if (reply === null) return undefined;
-        const [signed, hash, conflicts, resumeUntil] = reply as [number, unknown, number[], number];
-        const record = visible(decodeRecord(hashFromPairs(hash)));
-        if (!record) return undefined;
-        if (signed !== 1) return { signed: false, record, conflicts };
-        const resumeKey = resumeUntil > 0 ? resumeKeyOf(record) : undefined;
-        if (resumeKey) await runScript(redis, extendResumeScript, [keys.resume(resumeKey)], [id, resumeUntil]);
-        return { signed: true, record };
+        const [signed, values, conflicts, resumeUntil, resumeFields] = reply as [number, unknown, number[], number, Array<string | null>];
+        if (signed !== 1) {
+          const record = visible(decodeRecord(hashFromPairs(values)));
+          return record && { signed: false, record, conflicts };
+        }
+        const [state, updatedAt, expiresAt, resumableId] = values as [UploadRecord['state'], string, string, string | null];
+        const [fileName, fileSize, fileMd5] = resumeFields;
+        // resumeKeyOf's rule: only uploads that declared their size and MD5 have a resume entry.
+        if (resumeUntil > 0 && fileName != null && fileSize != null && fileMd5 != null) {
+          const resumeKey = { tenant: expect.tenant, owner: expect.owner, fileName, fileSize: Number(fileSize), fileMd5 };
+          await runScript(redis, extendResumeScript, [keys.resume(resumeKey)], [id, resumeUntil]);
+        }
+        return { signed: true, changed: { state, updatedAt: Number(updatedAt), expiresAt: Number(expiresAt), ...(resumableId === null ? {} : { resumableId }) } };
       }),
 
     listParts: (id) =>

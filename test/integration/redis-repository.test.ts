@@ -6,6 +6,7 @@ import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { freePort } from '../../scripts/servers/ports.js';
 import { SignpostError } from '../../src/domain/errors.js';
+import type { UploadState } from '../../src/domain/upload.js';
 import { connectRedis, createRedisRepository } from '../../src/state/redis.js';
 import { HOUR, RETENTION, md5, redisImplementation, rejection, uploadRecord, useHarness } from './repository-fixtures.js';
 
@@ -41,6 +42,26 @@ describe('Redis repository', () => {
     }
     await h.repo.transition(record.id, ['pending'], 'complete', h.clock.now());
     for (const key of uploadKeys) expect(await admin.pttl(key)).toBe(-1);
+  });
+
+  it('moves the resume entry ahead with part signatures, an hour past need, so the next ones leave it alone', async () => {
+    const record = uploadRecord(h.clock);
+    await h.repo.create(record);
+    const [resumeKey = 'missing'] = await admin.keys(`${h.prefix}:resume:*`);
+    const expect_ = { tenant: record.tenant, owner: record.owner, uploadToken: record.uploadToken, states: ['pending', 'uploading'] as UploadState[] };
+    const sign = (expiresAt: number) => h.repo.recordSignedPart(record.id, { expect: expect_, requireResumableId: false, done: [], part: { part: 1, md5: md5(1), done: false }, touch: { updatedAt: h.clock.now(), expiresAt } });
+    const expiresIn = async () => Date.now() + (await admin.pttl(resumeKey));
+    expect((await sign(record.expiresAt + HOUR))?.signed).toBe(true);
+    const ahead = record.expiresAt + HOUR + RETENTION + HOUR;
+    expect(Math.abs((await expiresIn()) - ahead)).toBeLessThan(5_000);
+    await admin.pexpireat(resumeKey, ahead + 7_777);
+    expect((await sign(record.expiresAt + HOUR + 60_000))?.signed).toBe(true);
+    expect(Math.abs((await expiresIn()) - ahead - 7_777)).toBeLessThan(5_000);
+    expect((await sign(record.expiresAt + 3 * HOUR))?.signed).toBe(true);
+    expect(Math.abs((await expiresIn()) - (record.expiresAt + 3 * HOUR + RETENTION + HOUR))).toBeLessThan(5_000);
+    for (const key of [`${h.prefix}:{${record.id}}`, `${h.prefix}:{${record.id}}:parts`]) {
+      expect(Math.abs(Date.now() + (await admin.pttl(key)) - (record.expiresAt + 3 * HOUR + RETENTION))).toBeLessThan(5_000);
+    }
   });
 
   it('drops index entries of uploads Redis has expired', async () => {

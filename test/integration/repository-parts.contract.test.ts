@@ -93,8 +93,9 @@ describe.each([memoryImplementation, redisImplementation, clusterImplementation]
     h.clock.advance(1_000);
     const touch = { updatedAt: h.clock.now(), expiresAt: h.clock.now() + 2 * HOUR, resumableId: 'mpu-1' };
     const result = await h.repo.recordSignedPart(record.id, step(record, { part: 2, md5: md5(2), size: 5_242_880, done: false }, { requireResumableId: true, done: [{ part: 1, md5: md5(1), reported: hex(1) }, { part: 9 }], touch }));
-    const expected = { ...record, state: 'uploading', updatedAt: touch.updatedAt, expiresAt: touch.expiresAt, resumableId: 'mpu-1' };
-    expect(result).toStrictEqual({ signed: true, record: expected });
+    const changed = { state: 'uploading', updatedAt: touch.updatedAt, expiresAt: touch.expiresAt, resumableId: 'mpu-1' };
+    expect(result).toStrictEqual({ signed: true, changed });
+    const expected = { ...record, ...changed };
     expect(await h.repo.get(record.id)).toStrictEqual(expected);
     expect(await h.repo.listParts(record.id)).toStrictEqual([
       { part: 1, md5: md5(1), done: true, reported: hex(1) },
@@ -105,13 +106,15 @@ describe.each([memoryImplementation, redisImplementation, clusterImplementation]
     const again = await h.repo.recordSignedPart(record.id, step(record, { part: 1, md5: md5(3), done: false }, { requireResumableId: true, touch: { ...touch, resumableId: 'mpu-1' } }));
     expect(again?.signed).toBe(true);
     const { touch: _none, ...untouched } = step(record, { part: 3, md5: md5(3), done: false });
-    expect(await h.repo.recordSignedPart(record.id, untouched)).toStrictEqual({ signed: true, record: expected });
+    expect(await h.repo.recordSignedPart(record.id, untouched)).toStrictEqual({ signed: true, changed });
+    expect(await h.repo.get(record.id)).toStrictEqual(expected);
     expect((await h.repo.listParts(record.id)).map((p) => [p.part, p.md5, p.done])).toEqual([[1, md5(3), false], [2, md5(2), false], [3, md5(3), false]]);
     // A pending upload signed without a report still moves on, its updatedAt with it.
     const other = uploadRecord(h.clock);
     await h.repo.create(other);
     const { touch: _also, ...plain } = step(other, { part: 1, md5: md5(1), done: false });
-    expect(await h.repo.recordSignedPart(other.id, plain)).toStrictEqual({ signed: true, record: { ...other, state: 'uploading', updatedAt: h.clock.now() } });
+    expect(await h.repo.recordSignedPart(other.id, plain)).toStrictEqual({ signed: true, changed: { state: 'uploading', updatedAt: h.clock.now(), expiresAt: other.expiresAt } });
+    expect(await h.repo.get(other.id)).toStrictEqual({ ...other, state: 'uploading', updatedAt: h.clock.now() });
   });
 
   it('refuses a step, writing nothing, for another owner or token, a closed or expired upload, a missing or changed multipart id, or a conflicting report', async () => {
