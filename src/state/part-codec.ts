@@ -50,15 +50,19 @@ export function slotOf(part: number): { field: string; offset: number } {
 /** The fields beside the buckets: a raw MD5, a raw reported spelling, extras JSON. */
 export const extraFields = (part: number) => ({ md5: `m${part}`, reported: `r${part}`, extras: `x${part}` });
 
+// Canonical base64 of 16 bytes: 22 characters, the last carrying 2 bits (its low 4 bits zero), and "==".
+const CANONICAL_MD5 = /^[A-Za-z0-9+/]{21}[AQgw]==$/;
+
 /** 16 bytes when md5 is canonical base64 of an MD5; undefined otherwise. */
 function md5Bytes(md5: string): Buffer | undefined {
-  const bytes = Buffer.from(md5, 'base64');
-  return bytes.length === 16 && bytes.toString('base64') === md5 ? bytes : undefined;
+  return CANONICAL_MD5.test(md5) ? Buffer.from(md5, 'base64') : undefined;
 }
 
-function reportedCode(md5: Buffer, reported: string): number | undefined {
-  if (reported === md5.toString('base64')) return REPORTED_CODE.base64;
-  const hex = md5.toString('hex');
+/** How `reported` spells the MD5 (canonical base64 `md5`, its bytes at 1..16 of `bytes`), if a slot can say it. */
+function reportedCode(md5: string, bytes: Buffer, reported: string): number | undefined {
+  if (reported === md5) return REPORTED_CODE.base64;
+  if (reported.length !== 32) return undefined;
+  const hex = bytes.toString('hex', 1, 17);
   if (reported === hex) return REPORTED_CODE.hex;
   if (reported === hex.toUpperCase()) return REPORTED_CODE.upperHex;
   return undefined;
@@ -95,7 +99,7 @@ export function encodePartSlot(part: PartRecord): { slot: Buffer; fields: Array<
     } else extras.size = part.size;
   }
   if (part.reported !== undefined) {
-    const code = md5 && reportedCode(md5, part.reported);
+    const code = md5 && reportedCode(part.md5, slot, part.reported);
     if (code) flags |= code << FLAG.reportedShift;
     else fields.push([names.reported, part.reported]);
   }
@@ -119,50 +123,55 @@ export function encodePartSlot(part: PartRecord): { slot: Buffer; fields: Array<
  * REPORTED_CODE relative to that MD5, 'r' + the text otherwise).
  */
 export function encodeDoneReport(report: DoneReport): [number, Buffer | string, string] {
-  const md5 = report.md5 === undefined ? undefined : md5Bytes(report.md5);
-  const md5Arg = report.md5 === undefined ? '' : md5 ? Buffer.concat([Buffer.from('b'), md5]) : `r${report.md5}`;
-  let spelling = '';
-  if (report.reported !== undefined) {
-    const code = md5 && reportedCode(md5, report.reported);
-    spelling = code ? String(code) : `r${report.reported}`;
-  }
-  return [report.part, md5Arg, spelling];
+  const { md5, reported } = report;
+  if (md5 === undefined || !CANONICAL_MD5.test(md5)) return [report.part, md5 === undefined ? '' : `r${md5}`, reported === undefined ? '' : `r${reported}`];
+  const md5Arg = Buffer.allocUnsafe(17);
+  md5Arg[0] = 0x62; // 'b'
+  md5Arg.write(md5, 1, 'base64');
+  const code = reported === undefined ? undefined : reportedCode(md5, md5Arg, reported);
+  return [report.part, md5Arg, reported === undefined ? '' : code ? String(code) : `r${reported}`];
 }
 
 /** Every part in a parts hash as read by HGETALL (values as bytes), ascending by part number. */
 export function decodePartsHash(hash: Record<string, Buffer>): PartRecord[] {
   const parts: PartRecord[] = [];
-  for (const [field, value] of Object.entries(hash)) {
-    if (/^[mrx]\d+$/.test(field)) continue;
-    const bucket = /^b(\d+)$/.exec(field);
-    if (!bucket || value.length % SLOT_BYTES !== 0) throw corrupt(field, 'not a bucket of part slots');
+  const field = (name: string) => hash[name]?.toString('utf8');
+  for (const [name, value] of Object.entries(hash)) {
+    if (/^[mrx]\d+$/.test(name)) continue;
+    const bucket = /^b(\d+)$/.exec(name);
+    if (!bucket || value.length % SLOT_BYTES !== 0) throw corrupt(name, 'not a bucket of part slots');
     const first = Number(bucket[1]) * PARTS_PER_BUCKET + 1;
     for (let offset = 0; offset < value.length; offset += SLOT_BYTES) {
-      if (value[offset] === 0) continue;
-      const part = first + offset / SLOT_BYTES;
-      parts.push(decodeSlot(part, value.subarray(offset, offset + SLOT_BYTES), (name) => hash[name]?.toString('utf8')));
+      if (value[offset] !== 0) parts.push(decodeSlot(first + offset / SLOT_BYTES, value, offset, field));
     }
   }
+  // Buckets arrive in any order, parts within one in order.
   return parts.sort((a, b) => a.part - b.part);
 }
 
-/** One slot; `field` reads the hash's other fields (only asked when the slot has extras). */
-export function decodeSlot(part: number, slot: Buffer, field: (name: string) => string | undefined): PartRecord {
-  const flags = slot[0] ?? 0;
-  const names = extraFields(part);
-  const extraText = (flags & FLAG.extras) !== 0 ? field(names.extras) : undefined;
+/** The slot at `offset` in `bucket`; `field` reads the hash's other fields (only asked when the slot has extras). */
+export function decodeSlot(part: number, bucket: Buffer, offset: number, field: (name: string) => string | undefined): PartRecord {
+  const flags = bucket[offset] ?? 0;
+  // The fields beside the slot are looked at only when it says there are some (md5Extra implies extras).
+  const names = (flags & FLAG.extras) !== 0 ? extraFields(part) : undefined;
+  const extraText = names && field(names.extras);
   const extras = extraText === undefined ? {} : checkedExtras(part, extraText);
-  const md5 = (flags & FLAG.md5Extra) !== 0 ? field(names.md5) : slot.subarray(1, 17).toString('base64');
-  if (md5 === undefined) throw corrupt(`part ${part}`, `no ${names.md5} field`);
+  const md5 = (flags & FLAG.md5Extra) !== 0 ? names && field(names.md5) : bucket.toString('base64', offset + 1, offset + 17);
+  if (md5 === undefined) throw corrupt(`part ${part}`, `no ${extraFields(part).md5} field`);
   const record: PartRecord = { part, md5, done: (flags & FLAG.done) !== 0 };
-  const size = (flags & FLAG.size) !== 0 ? slot.readUIntBE(17, 6) : extras.size;
+  const size = (flags & FLAG.size) !== 0 ? bucket.readUIntBE(offset + 17, 6) : extras.size;
   if (size !== undefined) record.size = size;
   const code = (flags & FLAG.reportedMask) >> FLAG.reportedShift;
-  const hex = slot.subarray(1, 17).toString('hex');
-  const reported = code === REPORTED_CODE.base64 ? md5 : code === REPORTED_CODE.hex ? hex : code === REPORTED_CODE.upperHex ? hex.toUpperCase() : (flags & FLAG.extras) !== 0 ? field(names.reported) : undefined;
-  if (reported !== undefined) record.reported = reported;
+  if (code === REPORTED_CODE.base64) record.reported = md5;
+  else if (code === REPORTED_CODE.hex || code === REPORTED_CODE.upperHex) {
+    const hex = bucket.toString('hex', offset + 1, offset + 17);
+    record.reported = code === REPORTED_CODE.hex ? hex : hex.toUpperCase();
+  } else if (names) {
+    const reported = field(names.reported);
+    if (reported !== undefined) record.reported = reported;
+  }
   if ((flags & FLAG.checks) !== 0) {
-    const bits = slot.readUInt16BE(23);
+    const bits = bucket.readUInt16BE(offset + 23);
     const checks: Record<string, string> = {};
     CHECK_ALGORITHMS.forEach((algorithm, index) => {
       const value = CHECK_VALUES[((bits >> (2 * index)) & 3) - 1];
