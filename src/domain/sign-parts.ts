@@ -119,15 +119,34 @@ function reportedParts(progress: Progress | undefined): DoneReport[] {
 const md5Conflict = (parts: number[]) => errors.conflict(`the MD5 reported for part(s) ${parts.join(', ')} differs from the MD5 signed for them; sign the part again`);
 
 /** Apply a progress report; returns the record as it now stands. */
-async function recordProgress(ctx: DomainContext, record: UploadRecord, progress: Progress): Promise<UploadRecord> {
+async function recordProgress(ctx: DomainContext, record: UploadRecord, progress: Progress, listed?: PartRecord[]): Promise<UploadRecord> {
   const now = ctx.clock.now();
-  const reported = reportedParts(progress);
+  const reported = listed ? newsAgainst(listed, reportedParts(progress)) : reportedParts(progress);
   if (reported.length > 0) {
     const result = await ctx.repo.markPartsDone(record.id, reported);
     if (result.conflicts.length > 0) throw md5Conflict(result.conflicts);
   }
   const changes = { updatedAt: now, expiresAt: now + ctx.limits.uploadTtlMinutes * 60_000, ...(progress.resumableId === undefined ? {} : { resumableId: progress.resumableId }) };
   return (await ctx.repo.update(record.id, changes)) ?? record;
+}
+
+/**
+ * The reports that would change something in the parts just listed: a finish repeats every
+ * part the client sent, most of them reported done before. A conflicting MD5 refuses the
+ * report here, before anything is written; reports of parts never signed are ignored (as the
+ * repository ignores them); the rest still go through the repository's atomic check.
+ */
+function newsAgainst(listed: PartRecord[], reported: DoneReport[]): DoneReport[] {
+  const byPart = new Map(listed.map((part) => [part.part, part]));
+  const conflicts: number[] = [];
+  const news = reported.filter((report) => {
+    const part = byPart.get(report.part);
+    if (!part) return false;
+    if (report.md5 !== undefined && report.md5 !== part.md5) conflicts.push(report.part);
+    return !part.done || (report.reported !== undefined && report.reported !== part.reported);
+  });
+  if (conflicts.length > 0) throw md5Conflict(conflicts);
+  return news;
 }
 
 export interface PartRequest {
@@ -226,7 +245,7 @@ export async function prepareCommit(ctx: DomainContext, access: Access, id: stri
   if (parts.length === 0) throw errors.conflict(`upload ${id} has no parts signed yet`);
   const missing = firstGap(parts.map((p) => p.part)) ?? (storage.store.capabilities.bindsPartLength && parts.length < loaded.partCount ? parts.length + 1 : undefined);
   if (missing !== undefined) throw errors.conflict(`part ${missing} of upload ${id} was never signed; upload it before finishing`);
-  const record = progress ? await recordProgress(ctx, loaded, progress) : loaded;
+  const record = progress ? await recordProgress(ctx, loaded, progress, parts) : loaded;
   const signature = await storage.store.presignCommit({
     key: record.objectKey,
     parts: parts.map((p) => ({ part: p.part, md5: p.md5 })),

@@ -58,11 +58,11 @@ function md5Bytes(md5: string): Buffer | undefined {
   return CANONICAL_MD5.test(md5) ? Buffer.from(md5, 'base64') : undefined;
 }
 
-/** How `reported` spells the MD5 (canonical base64 `md5`, its bytes at 1..16 of `bytes`), if a slot can say it. */
-function reportedCode(md5: string, bytes: Buffer, reported: string): number | undefined {
+/** How `reported` spells the MD5 (canonical base64 `md5`, its 16 bytes in `bytes` from `at`), if a slot can say it. */
+function reportedCode(md5: string, bytes: Buffer, reported: string, at = 0): number | undefined {
   if (reported === md5) return REPORTED_CODE.base64;
   if (reported.length !== 32) return undefined;
-  const hex = bytes.toString('hex', 1, 17);
+  const hex = bytes.toString('hex', at, at + 16);
   if (reported === hex) return REPORTED_CODE.hex;
   if (reported === hex.toUpperCase()) return REPORTED_CODE.upperHex;
   return undefined;
@@ -99,7 +99,7 @@ export function encodePartSlot(part: PartRecord): { slot: Buffer; fields: Array<
     } else extras.size = part.size;
   }
   if (part.reported !== undefined) {
-    const code = md5 && reportedCode(part.md5, slot, part.reported);
+    const code = md5 && reportedCode(part.md5, slot, part.reported, 1);
     if (code) flags |= code << FLAG.reportedShift;
     else fields.push([names.reported, part.reported]);
   }
@@ -118,18 +118,19 @@ export function encodePartSlot(part: PartRecord): { slot: Buffer; fields: Array<
 }
 
 /**
- * A done report as the scripts take it: the part number; the reported MD5 ('' none, 'b' + 16
- * bytes when canonical, 'r' + the text otherwise); the client's spelling ('' none, '1'-'3' a
- * REPORTED_CODE relative to that MD5, 'r' + the text otherwise).
+ * A done report as the scripts take it: the part number; the reported MD5 (16 bytes when
+ * canonical base64, else its text, '' none); and how: its first character says which ('b'
+ * bytes, 'r' text, '-' none), then the client's spelling ('' none, '1'-'3' a REPORTED_CODE
+ * relative to that MD5, 'r' + the text otherwise).
  */
 export function encodeDoneReport(report: DoneReport): [number, Buffer | string, string] {
   const { md5, reported } = report;
-  if (md5 === undefined || !CANONICAL_MD5.test(md5)) return [report.part, md5 === undefined ? '' : `r${md5}`, reported === undefined ? '' : `r${reported}`];
-  const md5Arg = Buffer.allocUnsafe(17);
-  md5Arg[0] = 0x62; // 'b'
-  md5Arg.write(md5, 1, 'base64');
-  const code = reported === undefined ? undefined : reportedCode(md5, md5Arg, reported);
-  return [report.part, md5Arg, reported === undefined ? '' : code ? String(code) : `r${reported}`];
+  const spelling = reported === undefined ? '' : `r${reported}`;
+  if (md5 === undefined) return [report.part, '', `-${spelling}`];
+  if (!CANONICAL_MD5.test(md5)) return [report.part, md5, `r${spelling}`];
+  const bytes = Buffer.from(md5, 'base64');
+  const code = reported === undefined ? undefined : reportedCode(md5, bytes, reported);
+  return [report.part, bytes, `b${code ? String(code) : spelling}`];
 }
 
 /** Every part in a parts hash as read by HGETALL (values as bytes), ascending by part number. */

@@ -10,29 +10,36 @@ import { uploadScript } from './redis-scripts.js';
 const PARTS_LIBRARY = `
 local W, B = ${SLOT_BYTES}, ${PARTS_PER_BUCKET}
 local F_DONE, F_EXTRAS, F_REPORTED, F_MD5X = ${FLAG.done}, ${FLAG.extras}, ${FLAG.reportedMask}, ${FLAG.md5Extra}
+-- By bucket index: its field, its bytes as read, and this script's edits by slot offset (a
+-- whole new slot, or only its new flags byte). Few strings are made: Lua interns every one.
 local buckets = {}
 
 -- The bucket of part n (read once a script) and the slot's byte offset in it.
 local function bucketOf(n)
   local i = n - 1
-  local field = 'b' .. math.floor(i / B)
-  local b = buckets[field]
+  local index = math.floor(i / B)
+  local b = buckets[index]
   if not b then
-    b = { raw = redis.call('HGET', parts, field) or '', edits = {}, dirty = false }
-    buckets[field] = b
+    local field = 'b' .. index
+    b = { field = field, raw = redis.call('HGET', parts, field) or '', edits = {}, dirty = false }
+    buckets[index] = b
   end
   return b, (i % B) * W
 end
 
--- The slot with this script's edits; nil when no part is recorded there.
-local function slotAt(b, offset)
-  local s = b.edits[offset]
-  if not s then
-    if #b.raw < offset + W then return nil end
-    s = string.sub(b.raw, offset + 1, offset + W)
-  end
-  if string.byte(s, 1) == 0 then return nil end
-  return s
+-- The slot's flags with this script's edits; 0 when no part is recorded there.
+local function flagsAt(b, offset)
+  local e = b.edits[offset]
+  if type(e) == 'number' then return e end
+  if e then return string.byte(e, 1) end
+  if #b.raw < offset + W then return 0 end
+  return string.byte(b.raw, offset + 1)
+end
+
+local function md5At(b, offset)
+  local e = b.edits[offset]
+  if type(e) == 'string' then return string.sub(e, 2, 17) end
+  return string.sub(b.raw, offset + 2, offset + 17)
 end
 
 local function putSlot(b, offset, s)
@@ -40,83 +47,96 @@ local function putSlot(b, offset, s)
   b.dirty = true
 end
 
+local function setFlags(b, offset, flags)
+  local e = b.edits[offset]
+  if type(e) == 'string' then b.edits[offset] = string.char(flags) .. string.sub(e, 2) else b.edits[offset] = flags end
+  b.dirty = true
+end
+
 -- Every edited bucket back in one HSET: unedited bytes copied, gaps zero-filled.
 local function flushBuckets()
   local args = {}
-  for field, b in pairs(buckets) do
+  for _, b in pairs(buckets) do
     if b.dirty then
       local offsets = {}
       for offset in pairs(b.edits) do offsets[#offsets + 1] = offset end
       table.sort(offsets)
-      local out, len = {}, 0
+      local raw, out, len = b.raw, {}, 0
       for _, offset in ipairs(offsets) do
         if offset > len then
-          local upto = math.min(offset, #b.raw)
-          if upto > len then out[#out + 1] = string.sub(b.raw, len + 1, upto) end
-          if offset > math.max(upto, len) then out[#out + 1] = string.rep('\\0', offset - math.max(upto, len)) end
+          local upto = math.min(offset, #raw)
+          if upto > len then out[#out + 1] = string.sub(raw, len + 1, upto) end
+          if offset > math.max(upto, len) then out[#out + 1] = string.rep('\0', offset - math.max(upto, len)) end
         end
-        out[#out + 1] = b.edits[offset]
-        len = offset + W
+        local e = b.edits[offset]
+        if type(e) == 'number' then
+          -- The rest of the slot is copied from raw with what follows.
+          out[#out + 1] = string.char(e)
+          len = offset + 1
+        else
+          out[#out + 1] = e
+          len = offset + W
+        end
       end
-      if len < #b.raw then out[#out + 1] = string.sub(b.raw, len + 1) end
-      args[#args + 1] = field
+      if len < #raw then out[#out + 1] = string.sub(raw, len + 1) end
+      args[#args + 1] = b.field
       args[#args + 1] = table.concat(out)
     end
   end
   if #args > 0 then redis.call('HSET', parts, unpack(args)) end
 end
 
--- A done report against the recorded part: nil (counted as unknown or conflicting), or
--- its bucket, offset and slot. md5arg: '' none, 'b' .. 16 bytes, 'r' .. text.
-local function checkReport(number, md5arg, conflicts, unknown)
+-- A done report (part-codec.ts encodeDoneReport: number, MD5, how) against the recorded part:
+-- nil (counted as unknown or conflicting), or its bucket, offset and flags. kind is how's
+-- first byte: 'b' a binary MD5, 'r' an MD5 as text, '-' none.
+local function checkReport(number, md5, kind, conflicts, unknown)
   local n = tonumber(number)
   local b, offset = bucketOf(n)
-  local s = slotAt(b, offset)
-  if not s then
+  local flags = flagsAt(b, offset)
+  if flags == 0 then
     unknown[#unknown + 1] = n
     return nil
   end
-  if md5arg ~= '' then
+  if kind ~= 45 then
     local same
-    if bit.band(string.byte(s, 1), F_MD5X) == 0 then
-      same = string.sub(md5arg, 1, 1) == 'b' and string.sub(s, 2, 17) == string.sub(md5arg, 2)
+    if bit.band(flags, F_MD5X) == 0 then
+      same = kind == 98 and md5At(b, offset) == md5
     else
-      same = string.sub(md5arg, 1, 1) == 'r' and redis.call('HGET', parts, 'm' .. n) == string.sub(md5arg, 2)
+      same = kind == 114 and redis.call('HGET', parts, 'm' .. n) == md5
     end
     if not same then
       conflicts[#conflicts + 1] = n
       return nil
     end
   end
-  return b, offset, s
+  return b, offset, flags
 end
 
--- Marks the part done and keeps the client's spelling ('' none, '1'-'3' a code, 'r' .. text).
-local function markReport(number, md5arg, spelling, conflicts, unknown)
-  local b, offset, s = checkReport(number, md5arg, conflicts, unknown)
+-- Marks the part done and keeps the client's spelling: how's rest is '' (none), one digit
+-- 1-3 (a code), or 'r' and the text.
+local function markReport(number, md5, how, conflicts, unknown)
+  local b, offset, flags = checkReport(number, md5, string.byte(how, 1), conflicts, unknown)
   if not b then return end
-  local flags = string.byte(s, 1)
   local new = bit.bor(flags, F_DONE)
-  if spelling ~= '' then
+  if #how > 1 then
     local n = tonumber(number)
-    local code = tonumber(spelling)
+    local code = string.byte(how, 2) - 48
     new = bit.band(new, 255 - F_REPORTED)
-    if code then
+    if #how == 2 and code >= 1 and code <= 3 then
       new = bit.bor(new, code * 32)
       if bit.band(flags, F_EXTRAS) ~= 0 then redis.call('HDEL', parts, 'r' .. n) end
     else
-      redis.call('HSET', parts, 'r' .. n, string.sub(spelling, 2))
+      redis.call('HSET', parts, 'r' .. n, string.sub(how, 3))
       new = bit.bor(new, F_EXTRAS)
     end
   end
-  if new ~= flags then putSlot(b, offset, string.char(new) .. string.sub(s, 2)) end
+  if new ~= flags then setFlags(b, offset, new) end
 end
 
 -- Part n's new slot (a re-signed part starts over); ARGV[at ..] holds count field/value pairs.
 local function recordSlot(n, slot, at, count)
   local b, offset = bucketOf(n)
-  local old = slotAt(b, offset)
-  if old and bit.band(string.byte(old, 1), F_EXTRAS) ~= 0 then redis.call('HDEL', parts, 'm' .. n, 'r' .. n, 'x' .. n) end
+  if bit.band(flagsAt(b, offset), F_EXTRAS) ~= 0 then redis.call('HDEL', parts, 'm' .. n, 'r' .. n, 'x' .. n) end
   putSlot(b, offset, slot)
   if count > 0 then redis.call('HSET', parts, unpack(ARGV, at, at + 2 * count - 1)) end
 end
@@ -139,7 +159,7 @@ return 1
 `);
 
 /**
- * ARGV[3..]: done reports, (number, md5arg, spelling) triples (part-codec.ts encodeDoneReport).
+ * ARGV[3..]: done reports, (number, MD5, how) triples (part-codec.ts encodeDoneReport).
  * Returns {conflicts, unknown}, or nil if the upload does not exist. The signed MD5 is the
  * truth (PROTOCOL.md "Which MD5 is the truth for a part"): a different one changes nothing.
  */
@@ -181,7 +201,7 @@ if not open or now > tonumber(f[2]) then return refused({}) end
 if ARGV[6] == '1' and ((ARGV[9] == '' and not f[6]) or (ARGV[9] ~= '' and f[6] and f[6] ~= ARGV[9])) then return refused({}) end
 local reports = states + tonumber(ARGV[states]) + 1
 local conflicts, unknown = {}, {}
-for i = reports, #ARGV, 3 do checkReport(ARGV[i], ARGV[i + 1], conflicts, unknown) end
+for i = reports, #ARGV, 3 do checkReport(ARGV[i], ARGV[i + 1], string.byte(ARGV[i + 2], 1), conflicts, unknown) end
 if #conflicts > 0 then return refused(conflicts) end
 for i = reports, #ARGV, 3 do markReport(ARGV[i], ARGV[i + 1], ARGV[i + 2], conflicts, unknown) end
 recordSlot(tonumber(ARGV[11]), ARGV[12], 14, tonumber(ARGV[13]))
