@@ -25,12 +25,13 @@ describe.each(['s3', 'azure'] as const)('%s: parallel PATCHes, abort', (storageI
     expect(created.status).toBe(200);
     const id = created.body.upload_id as string;
     const resumableId = await alice.initiate(created.body.signature);
-    // A PATCH saves progress first (PlaceOS), so this records the UploadId; with no parts signed yet there is nothing to finish.
-    if (resumableId) expect((await alice.patch(`/${id}`, { resumable_id: resumableId })).status).toBe(409);
+    // A refused finish writes nothing, so the UploadId travels with the part PATCHes themselves (the same id in each).
+    const firstBody = resumableId ? { resumable_id: resumableId } : {};
+    if (resumableId) expect((await alice.patch(`/${id}`, firstBody)).status).toBe(409);
     const partMd5 = (n: number) => md5b64(Buffer.from(`part-${n}`));
     const numbers = Array.from({ length: 30 }, (_, i) => i + 1);
     // 30 PATCHes at once, each signing one part…
-    const signed = await Promise.all(numbers.map((n) => alice.patch(`/${id}?part=${n}&file_id=${encodeURIComponent(partMd5(n))}`)));
+    const signed = await Promise.all(numbers.map((n) => alice.patch(`/${id}?part=${n}&file_id=${encodeURIComponent(partMd5(n))}`, firstBody)));
     for (const res of signed) expect(res.status, JSON.stringify(res.body)).toBe(200);
     // …then 30 at once, each reporting one part done (PlaceOS part_list/part_data).
     const reported = await Promise.all(numbers.map((n) => alice.patch(`/${id}`, { part_list: [n], part_data: [{ part: n, md5: partMd5(n) }] })));

@@ -1,7 +1,9 @@
 // Resume from another broker instance, store-enforced part integrity,
 // signature tampering and expiry, and finalize's verification.
 import { beforeAll, describe, expect, it } from 'vitest';
+import { systemClock } from '../../src/domain/clock.js';
 import type { UploadRepository } from '../../src/domain/ports.js';
+import { createMemoryRepository } from '../../src/state/memory.js';
 import { buildBroker, freshStores, redisRepository, storageConfigs, type TestStores } from '../support/broker.js';
 import { cut, md5b64, MiB, sendSigned, testBytes } from '../support/protocol-driver.js';
 
@@ -65,13 +67,17 @@ describe.each(['s3', 'azure'] as const)('%s: resume, integrity, verification', (
   });
 
   it('a tampered part URL is refused (403), and so is an expired one', async () => {
-    const broker = buildBroker({ storages: storageConfigs(stores), limits: { partUrlExpirySeconds: 1 } });
-    const alice = broker.as('alice');
+    // Two brokers on one record store: the upload starts with ordinary signatures (an initiation
+    // URL living one second could expire on a busy machine before it is sent), and part 1 is
+    // signed by a broker whose part URLs live one second.
+    const repo = createMemoryRepository({ clock: systemClock });
+    const alice = buildBroker({ storages: storageConfigs(stores), repo }).as('alice');
+    const hurried = buildBroker({ storages: storageConfigs(stores), repo, limits: { partUrlExpirySeconds: 1 } }).as('alice');
     const bytes = testBytes(6 * MiB);
     const created = await alice.create(bytes, { storage_id: storageId });
     const resumableId = await alice.initiate(created.signature);
     const part = cut(bytes, created.part_size)[0]!;
-    const signature = await alice.signPart(created.upload_id, 1, part, resumableId ? { resumable_id: resumableId } : {});
+    const signature = await hurried.signPart(created.upload_id, 1, part, resumableId ? { resumable_id: resumableId } : {});
     const tampered = signature.url.replace(/(Signature=|sig=)([0-9a-zA-Z%])/, (_, k: string, c: string) => `${k}${c === 'a' ? 'b' : 'a'}`);
     expect(tampered).not.toBe(signature.url);
     expect((await sendSigned({ ...signature, url: tampered }, part)).status).toBe(403);
