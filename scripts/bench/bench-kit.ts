@@ -41,12 +41,17 @@ export async function startContender(settings: ContenderStart, options: Contende
   child.on('message', (message: ContenderMessage) => pending.shift()?.(message));
   const next = (what: string, timeoutMs = options.timeoutMs ?? 60_000) =>
     new Promise<ContenderMessage>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`contender ${settings.kind}: no answer to ${what} in ${timeoutMs} ms`)), timeoutMs);
+      const exited = (code: number | null) => reject(new Error(`contender ${settings.kind} exited (${code}) waiting for ${what}`));
+      const timer = setTimeout(() => {
+        child.off('exit', exited);
+        reject(new Error(`contender ${settings.kind}: no answer to ${what} in ${timeoutMs} ms`));
+      }, timeoutMs);
+      child.once('exit', exited);
       pending.push((message) => {
         clearTimeout(timer);
+        child.off('exit', exited);
         resolve(message);
       });
-      child.once('exit', (code) => reject(new Error(`contender ${settings.kind} exited (${code}) waiting for ${what}`)));
     });
   const ready = next('start');
   child.send({ type: 'start', settings });
