@@ -79,10 +79,20 @@ export function createQuerySigner(endpoint: ObjectEndpoint, credentials: { acces
     return signingKey.key;
   };
   const origin = `${endpoint.protocol}//${endpoint.host}`;
+  // Most signatures of a busy second share its date; formatting it is a good part of the rest.
+  let second = Number.NaN;
+  let secondDate = '';
+  const dateOf = (ms: number) => {
+    if (Math.floor(ms / 1000) !== second) {
+      second = Math.floor(ms / 1000);
+      secondDate = amzDate(ms);
+    }
+    return secondDate;
+  };
 
   return {
     uploadPartUrl({ key, uploadId, part, expiresInSeconds, signedAt, headers }) {
-      const date = amzDate(signedAt);
+      const date = dateOf(signedAt);
       const scope = `${date.slice(0, 8)}/${endpoint.region}/${endpoint.service}/aws4_request`;
       // Canonical headers: names lower-case and sorted, values trimmed with inner runs of
       // whitespace folded (as the SDK's signer does).
