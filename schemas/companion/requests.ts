@@ -1,8 +1,8 @@
 // Uppy Companion's S3 protocol, as @uppy/aws-s3 sends it
 // (../shared/reference/uppy-s3-protocol.md). Data for ajv; types derived.
 import type { FromSchema } from 'json-schema-to-ts';
+import { MIME_PATTERN } from '../common.js';
 
-const MIME_PATTERN = '^[A-Za-z0-9!#$&^_.+-]{1,127}/[A-Za-z0-9!#$&^_.+-]{1,127}$';
 
 export const mintTokenBody = {
   $id: 'companion/mint-token.body',

@@ -2,8 +2,8 @@
 // at start-up (src/http/validation.ts); the TypeScript types below are derived
 // from them, so the server, the client library and the tests share one source.
 import type { FromSchema } from 'json-schema-to-ts';
+import { MIME_PATTERN } from '../common.js';
 
-const MIME_PATTERN = '^[A-Za-z0-9!#$&^_.+-]{1,127}/[A-Za-z0-9!#$&^_.+-]{1,127}$';
 
 export const newUploadQuery = {
   $id: 'placeos/new-upload.query',

@@ -2,9 +2,10 @@
 // signing, upload sessions. Data for ajv and for the OpenAPI document
 // (src/protocols/v1/openapi.ts); the TypeScript types are derived from them.
 import type { FromSchema } from 'json-schema-to-ts';
+import { MIME_PATTERN } from '../common.js';
 
 const SHA256 = { type: 'string', pattern: '^(sha-?256:)?([0-9a-fA-F]{64}|[A-Za-z0-9+/]{43}=)$', description: 'SHA-256: hex, base64, or sha256:<hex> / sha-256:<hex>' } as const;
-const MIME = { type: 'string', pattern: '^[A-Za-z0-9!#$&^_.+-]{1,127}/[A-Za-z0-9!#$&^_.+-]{1,127}$' } as const;
+const MIME = { type: 'string', pattern: MIME_PATTERN } as const;
 const SIZE = { type: 'integer', minimum: 0, maximum: 9007199254740991 } as const;
 
 export const initiateBody = {
