@@ -2,6 +2,7 @@
 import type { Clock, IdGenerator } from './clock.js';
 import type { StorageRegistry } from './storages.js';
 import type { UploadRepository } from './ports.js';
+import type { UploadEvents } from './events.js';
 
 export interface Limits {
   /** Files up to this size go in one PUT. */
@@ -19,6 +20,10 @@ export interface Limits {
   temporaryTtlMinutes: number;
   /** Objects read back and hashed at once (each streams; none is buffered whole). */
   readBackConcurrency: number;
+  /** Unfinished uploads one user may have at once (domain/quotas.ts); absent: no cap. */
+  maxUnfinishedUploadsPerUser?: number;
+  /** Bytes a tenant's uploads may hold: its own figure, else the default; absent: no quota. */
+  tenantQuotas?: { defaultBytes?: number; byTenant: Record<string, number> };
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -44,4 +49,6 @@ export interface DomainContext {
   clock: Clock;
   ids: IdGenerator;
   limits: Limits;
+  /** Where upload events go (webhooks); none configured: nowhere. */
+  events?: UploadEvents;
 }
