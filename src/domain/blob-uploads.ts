@@ -4,6 +4,7 @@
 // establishes the digest the way the storage is configured to.
 import { assertCanManage, requireUser, type Access } from './access.js';
 import type { DomainContext } from './context.js';
+import { createRecord } from './events.js';
 import { mimeFor, newRecord, planFor } from './create-upload.js';
 import { findPresentBlob } from './dedupe.js';
 import { errors } from './errors.js';
@@ -56,7 +57,7 @@ export async function initiateBlobUpload(ctx: DomainContext, access: Access, inp
   if (present) {
     // A record of the caller's own, pointing at the verified object: no bytes, no signatures.
     const shared = { ...newRecord(ctx, { ...common, kind: present.kind }), objectKey: present.objectKey, integrity: present.integrity, ...(present.fileMd5 === undefined ? {} : { fileMd5: present.fileMd5 }) };
-    await ctx.repo.create(shared);
+    await createRecord(ctx, shared);
     const record = await markComplete(ctx, shared, { sha256: present.sha256 ?? '', ...(present.digestCheck === undefined ? {} : { digestCheck: present.digestCheck }) });
     return { kind: 'present', record };
   }
@@ -64,7 +65,7 @@ export async function initiateBlobUpload(ctx: DomainContext, access: Access, inp
   const needsStart = plan.kind === 'chunked' && storage.store.capabilities.needsInitiation;
   const resumableId = needsStart ? (await storage.store.initiateMultipart({ key: record.objectKey, mime })).resumableId : undefined;
   const created = resumableId === undefined ? record : { ...record, resumableId };
-  await ctx.repo.create(created);
+  await createRecord(ctx, created);
   return { kind: 'new', record: created };
 }
 

@@ -5,6 +5,7 @@
 // listing, never the client's claims — then verifies the object against them.
 import { assertCanManage, requireUser, type Access } from './access.js';
 import type { DomainContext } from './context.js';
+import { createRecord } from './events.js';
 import { mimeFor, newRecord } from './create-upload.js';
 import { errors } from './errors.js';
 import { sanitiseFileName } from './file-policy.js';
@@ -33,7 +34,7 @@ export async function startBrokerMultipart(ctx: DomainContext, access: Access, i
   const record = newRecord(ctx, { access, storage, fileName, mime, kind: 'chunked', integrity: 'listed-etags' });
   const { resumableId } = await storage.store.initiateMultipart({ key: record.objectKey, mime });
   const started: UploadRecord = { ...record, resumableId, state: 'uploading' };
-  await ctx.repo.create(started);
+  await createRecord(ctx, started);
   return started;
 }
 

@@ -3,6 +3,7 @@
 import mime from 'mime-types';
 import { requireUser, type Access } from './access.js';
 import type { DomainContext } from './context.js';
+import { createRecord } from './events.js';
 import { objectKeyFor, sanitiseFileName } from './file-policy.js';
 import { md5Hex } from './md5.js';
 import { planParts, type PartPlan } from './part-plan.js';
@@ -130,7 +131,7 @@ export async function createOrResume(ctx: DomainContext, access: Access, input: 
   }
   const record = newRecord(ctx, { access, storage, fileName, mime: mimeType, kind: plan.kind, integrity: 'store-md5', fileSize: input.fileSize, fileMd5: input.fileMd5, plan, extra });
   const signature = await initialSignature(ctx, storage, record, input.expiresMinutes);
-  await ctx.repo.create(record);
+  await createRecord(ctx, record);
   return { kind: 'new', record, storage, signature };
 }
 

@@ -6,6 +6,7 @@
 // within the policy's size range is verified by its size and complete.
 import { requireUser, type Access } from './access.js';
 import type { DomainContext } from './context.js';
+import { createRecord } from './events.js';
 import { errors } from './errors.js';
 import { sanitiseFileName } from './file-policy.js';
 import { mimeFor, newRecord } from './create-upload.js';
@@ -37,7 +38,7 @@ export async function startFormUpload(ctx: DomainContext, access: Access, input:
   const record = newRecord(ctx, { access, storage, fileName, mime, kind: 'direct', integrity: 'policy-size' });
   const minutes = Math.min(5, ctx.limits.maxUploadExpiryMinutes);
   const form = await storage.store.presignForm({ key: record.objectKey, mime, minSize: 0, maxSize: maxFormSize(storage), expiresInSeconds: Math.max(1, Math.round(minutes * 60)) });
-  await ctx.repo.create(record);
+  await createRecord(ctx, record);
   ctx.formArrivals.add(record.id);
   return { record, form };
 }

@@ -3,6 +3,7 @@
 import { assertCanManage, assertCanRead, requireUser, type Access } from './access.js';
 import type { DomainContext } from './context.js';
 import { errors } from './errors.js';
+import { emitTransition } from './events.js';
 import { assertAllowed, effectiveState, STATES_BEFORE_COMPLETE } from './state-machine.js';
 import { settleFormUpload } from './form-upload.js';
 import type { ListResult } from './ports.js';
@@ -53,7 +54,11 @@ export async function abort(ctx: DomainContext, access: Access, id: string): Pro
   assertCanManage(access, record, id);
   if (record.state === 'complete') {
     // Only the call that moves it lets go: a second DELETE must not count twice.
-    if (await ctx.repo.transition(id, ['complete'], 'aborted', ctx.clock.now())) await releaseObject(ctx, record);
+    const at = ctx.clock.now();
+    if (await ctx.repo.transition(id, ['complete'], 'aborted', at)) {
+      await releaseObject(ctx, record);
+      await emitTransition(ctx, 'upload.aborted', record, 'aborted', at);
+    }
     return;
   }
   // Aborted or swept already: the store was dealt with then. Deleting by key again could take
@@ -61,7 +66,8 @@ export async function abort(ctx: DomainContext, access: Access, id: string): Pro
   if (record.state === 'aborted' || record.state === 'expired') return;
   const storage = ctx.storages.byId(record.storageId);
   await storage.store.abort({ key: record.objectKey, ...(record.resumableId === undefined ? {} : { resumableId: record.resumableId }) });
-  await ctx.repo.transition(id, ['pending', 'uploading'], 'aborted', ctx.clock.now());
+  const at = ctx.clock.now();
+  if (await ctx.repo.transition(id, ['pending', 'uploading'], 'aborted', at)) await emitTransition(ctx, 'upload.aborted', record, 'aborted', at);
   await ctx.repo.unschedule(id);
 }
 

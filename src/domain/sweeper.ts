@@ -5,6 +5,7 @@
 // and is marked expired. Later calls answer 410. Safe with several broker
 // processes sweeping at once: each upload is claimed in the repository first.
 import type { DomainContext } from './context.js';
+import { emitTransition } from './events.js';
 import { releaseObject } from './lifecycle.js';
 import { effectiveState } from './state-machine.js';
 
@@ -35,12 +36,16 @@ export async function sweep(ctx: DomainContext, holder: string, limit = 100): Pr
     } else if (state === 'expired' && record.state !== 'expired') {
       const storage = ctx.storages.byId(record.storageId);
       await storage.store.abort({ key: record.objectKey, ...(record.resumableId === undefined ? {} : { resumableId: record.resumableId }) });
-      if (await ctx.repo.transition(id, [record.state], 'expired', now)) result.expired += 1;
+      if (await ctx.repo.transition(id, [record.state], 'expired', now)) {
+        result.expired += 1;
+        await emitTransition(ctx, 'upload.expired', record, 'expired', now);
+      }
       await ctx.repo.unschedule(id);
     } else if (state === 'complete' && record.deleteAt !== undefined && record.deleteAt <= now) {
       if (await ctx.repo.transition(id, ['complete'], 'expired', now)) {
         await releaseObject(ctx, record);
         result.released += 1;
+        await emitTransition(ctx, 'upload.expired', record, 'expired', now);
       }
     } else if (state === 'complete' && record.deleteAt !== undefined) {
       await ctx.repo.schedule(id, record.deleteAt);

@@ -5,6 +5,7 @@
 // temporary) its deletion scheduled.
 import type { DomainContext } from './context.js';
 import { errors } from './errors.js';
+import { emitUploadEvent } from './events.js';
 import type { ExpectedObject } from './ports.js';
 import { STATES_BEFORE_COMPLETE } from './state-machine.js';
 import type { DigestCheck, PartRecord, UploadRecord } from './upload.js';
@@ -58,7 +59,10 @@ export async function markComplete(ctx: DomainContext, record: UploadRecord, est
   const latest = await ctx.repo.get(record.id);
   if (!moved && latest?.state !== 'complete') throw errors.conflict(`upload ${record.id} changed state while it was being verified`);
   const complete = latest ?? { ...record, ...changes, state: 'complete' as const, updatedAt: now };
-  if (moved) await afterComplete(ctx, complete);
+  if (moved) {
+    await afterComplete(ctx, complete);
+    await emitUploadEvent(ctx, 'upload.completed', complete);
+  }
   return complete;
 }
 
