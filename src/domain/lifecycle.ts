@@ -56,8 +56,9 @@ export async function abort(ctx: DomainContext, access: Access, id: string): Pro
     // Only the call that moves it lets go: a second DELETE must not count twice.
     const at = ctx.clock.now();
     if (await ctx.repo.transition(id, ['complete'], 'aborted', at)) {
-      await releaseObject(ctx, record);
+      // Said first: the change happened even if the store then fails to delete the object.
       await emitTransition(ctx, 'upload.aborted', record, 'aborted', at);
+      await releaseObject(ctx, record);
     }
     return;
   }

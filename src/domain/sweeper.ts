@@ -43,9 +43,9 @@ export async function sweep(ctx: DomainContext, holder: string, limit = 100): Pr
       await ctx.repo.unschedule(id);
     } else if (state === 'complete' && record.deleteAt !== undefined && record.deleteAt <= now) {
       if (await ctx.repo.transition(id, ['complete'], 'expired', now)) {
+        await emitTransition(ctx, 'upload.expired', record, 'expired', now);
         await releaseObject(ctx, record);
         result.released += 1;
-        await emitTransition(ctx, 'upload.expired', record, 'expired', now);
       }
     } else if (state === 'complete' && record.deleteAt !== undefined) {
       await ctx.repo.schedule(id, record.deleteAt);
