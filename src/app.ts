@@ -64,7 +64,7 @@ export function createApp(deps: AppDeps): Express {
   // 5. Signpost's own API v1 (digest-addressed uploads, sessions; OpenAPI at <base>/openapi.json).
   app.use(deps.v1BasePath, apiCors(deps.corsOrigins), v1Router(routeDeps, authenticator, deps.v1BasePath));
   // 6. Uppy Companion's S3 protocol (token in the path; CORS for the configured origins).
-  app.use(deps.companion.basePath, companionRouter(routeDeps, authenticator, deps.companion, deps.corsOrigins));
+  app.use(deps.companion.basePath, companionRouter(routeDeps, authenticator, deps.companion, deps.corsOrigins, rateGate));
   // 7. Optional extras (demo page).
   for (const router of deps.extraRouters ?? []) app.use(router);
   // 8. Unknown routes and every error: {error, message}.

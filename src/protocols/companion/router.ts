@@ -10,6 +10,7 @@ import { mintTokenBody, type MintTokenBody } from '../../../schemas/companion/re
 import { requireUser } from '../../domain/access.js';
 import { errors } from '../../domain/errors.js';
 import { authenticate, type Authenticator } from '../../http/auth.js';
+import type { RateGate } from '../../http/rate-limit.js';
 import { accessOf, type RouteDeps } from '../../http/route-deps.js';
 import { abortRoute, completeRoute, createMultipartRoute, listPartsRoute, paramsRoute, signPartRoute } from './routes.js';
 import { callerOf, mintToken, readToken } from './token.js';
@@ -37,17 +38,24 @@ function mintRoute({ ctx, validators }: RouteDeps, config: CompanionConfig): Req
   };
 }
 
-/** Reads the token in the path; 401 when it is missing, forged or expired. */
-function tokenHolder(deps: RouteDeps, config: CompanionConfig): RequestHandler {
-  return (req, res, next) => {
+/**
+ * Reads the token in the path; 401 when it is missing, forged or expired. The token stands
+ * for the user and tenant who minted it, so its requests count against their rate limits
+ * (shared with their own API calls): a browser holding a token is not a way around them.
+ */
+function tokenHolder(deps: RouteDeps, config: CompanionConfig, rateGate: RateGate | undefined): RequestHandler {
+  return async (req, res, next) => {
     const token = req.params['token'];
     const claims = readToken(config.tokenSecret, typeof token === 'string' ? token : '', deps.ctx.clock.now());
-    res.locals['companion'] = { access: { kind: 'user', caller: callerOf(claims) }, claims };
+    const access = { kind: 'user', caller: callerOf(claims) } as const;
+    await rateGate?.(access);
+    res.locals['companion'] = { access, claims };
     next();
   };
 }
 
-export function companionRouter(deps: RouteDeps, authenticator: Authenticator, config: CompanionConfig, corsOrigins: string[]): Router {
+/** `rateGate` counts the token routes; `authenticator` (which counts its own) guards the minting. */
+export function companionRouter(deps: RouteDeps, authenticator: Authenticator, config: CompanionConfig, corsOrigins: string[], rateGate?: RateGate): Router {
   const router = express.Router();
   router.use(cors({ origin: corsOrigins, methods: ['GET', 'POST', 'DELETE'], allowedHeaders: ['Content-Type', 'Authorization', 'X-API-Key'], maxAge: 600 }));
   router.post('/tokens', authenticate(authenticator), mintRoute(deps, config));
@@ -62,7 +70,7 @@ export function companionRouter(deps: RouteDeps, authenticator: Authenticator, c
   s3.get('/multipart/:uploadId', listPartsRoute(deps));
   s3.post('/multipart/:uploadId/complete', completeRoute(deps));
   s3.delete('/multipart/:uploadId', abortRoute(deps));
-  router.use('/:token/s3', tokenHolder(deps, config), s3);
+  router.use('/:token/s3', tokenHolder(deps, config, rateGate), s3);
   return router;
 }
 
