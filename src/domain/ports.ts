@@ -3,3 +3,4 @@
 // module imports them from here.
 export type * from './store-port.js';
 export type * from './repository-port.js';
+export type * from './quota-port.js';

@@ -2,6 +2,7 @@
 // Defined in the domain so adapters depend on it, never the reverse; the repository contract
 // suites under test/integration run both against the same expectations.
 import type { PartRecord, UploadRecord, UploadState } from './upload.js';
+import type { QuotaLedger } from './quota-port.js';
 
 
 /** What identifies "the same upload" for resume: owner + name + size + whole-file MD5. */
@@ -78,7 +79,8 @@ export interface SessionBlob {
   alreadyPresent: boolean;
 }
 
-export interface UploadRepository {
+/** The quota ledger (quota-port.ts) is part of it: check and count must be atomic with the state. */
+export interface UploadRepository extends QuotaLedger {
   /** Store a new record and index it for resume (when it has a whole-file MD5) and listing. */
   create(record: UploadRecord): Promise<void>;
   get(id: string): Promise<UploadRecord | undefined>;

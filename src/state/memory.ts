@@ -7,6 +7,7 @@ import { errors } from '../domain/errors.js';
 import { resumeKeyOf, type PartRecord, type UploadRecord } from '../domain/upload.js';
 import { newestFirst, pageOf } from './list-query.js';
 import { createMemoryExtras } from './memory-extras.js';
+import { createMemoryQuotas } from './memory-quotas.js';
 import type { DoneReport, MarkDoneResult, ResumeKey, UploadRepository } from '../domain/ports.js';
 import type { PartSigningRepository } from '../domain/sign-parts.js';
 import { DEFAULT_RETENTION_AFTER_EXPIRY_MS, isForgotten } from './retention.js';
@@ -75,6 +76,7 @@ export function createMemoryRepository(options: MemoryRepositoryOptions): Upload
 
   return {
     ...extras,
+    ...createMemoryQuotas(clock, (id) => live(id)?.record),
 
     async create(record) {
       sweep();

@@ -6,12 +6,13 @@ import { Cluster, Redis } from 'ioredis';
 import type { Clock } from '../domain/clock.js';
 import { errors, SignpostError } from '../domain/errors.js';
 import { resumeKeyOf, type UploadRecord } from '../domain/upload.js';
-import { pageOf } from './list-query.js';
 import type { DoneReport, MarkDoneResult, UploadRepository } from '../domain/ports.js';
 import type { PartSigningRepository } from '../domain/sign-parts.js';
 import { decodePartsHash, encodeDoneReport, encodePartSlot, PARTS_PER_BUCKET } from './part-codec.js';
 import { decodeRecord, encodeRecordFields } from './record-codec.js';
 import { createRedisExtras } from './redis-extras.js';
+import { createRedisListing } from './redis-listing.js';
+import { createRedisQuotas } from './redis-quotas.js';
 import { redisKeys } from './redis-keys.js';
 import { markPartsDoneScript, recordPartScript, signPartScript } from './redis-part-scripts.js';
 import { createScript, extendResumeScript, runScript, transitionScript, updateScript } from './redis-scripts.js';
@@ -43,6 +44,7 @@ export function createRedisRepository(options: RedisRepositoryOptions): UploadRe
   const uploadKeys = (id: string) => [keys.record(id), keys.parts(id)];
   // The prelude arguments of every upload script (redis-scripts.ts).
   const context = () => [clock.now(), retention];
+  const listing = createRedisListing(redis, keys, clock, retention);
 
   async function load(id: string): Promise<UploadRecord | undefined> {
     return visible(decodeRecord(await redis.hgetall(keys.record(id))));
@@ -73,6 +75,7 @@ export function createRedisRepository(options: RedisRepositoryOptions): UploadRe
 
   return {
     ...createRedisExtras(redis, options.keyPrefix ?? 'upl', clock, retention, guarded),
+    ...createRedisQuotas(redis, options.keyPrefix ?? 'upl', clock, load, guarded),
 
     create: (record) =>
       guarded('create', async () => {
@@ -85,7 +88,7 @@ export function createRedisRepository(options: RedisRepositoryOptions): UploadRe
         await Promise.all([
           resumeKey && redis.set(keys.resume(resumeKey), record.id, 'PXAT', record.expiresAt + retention),
           redis.zadd(keys.sweep(), record.expiresAt, record.id),
-          redis.zadd(keys.owner(record.tenant, record.owner), record.createdAt, record.id),
+          listing.index(record),
         ]);
       }),
 
@@ -171,24 +174,7 @@ export function createRedisRepository(options: RedisRepositoryOptions): UploadRe
         return id !== null && (await load(id)) ? id : undefined;
       }),
 
-    // Filtering happens here, in memory, over all of the owner's uploads: O(uploads of one
-    // user) per request. Fine for now; a search index would be the next step.
-    list: (query) =>
-      guarded('list', async () => {
-        const ownerKey = keys.owner(query.tenant, query.owner);
-        const ids = await redis.zrevrange(ownerKey, 0, -1);
-        const hashes = await Promise.all(ids.map((id) => redis.hgetall(keys.record(id))));
-        const records: UploadRecord[] = [];
-        const vanished: string[] = [];
-        ids.forEach((id, index) => {
-          const record = decodeRecord(hashes[index] ?? {});
-          if (!record) vanished.push(id);
-          else if (visible(record)) records.push(record);
-        });
-        // Redis expired these records; their index entries go lazily, here.
-        if (vanished.length > 0) await redis.zrem(ownerKey, ...vanished);
-        return pageOf(records, query);
-      }),
+    list: (query) => guarded('list', () => listing.list(query)),
 
     close: async () => {
       try {
