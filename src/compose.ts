@@ -15,6 +15,7 @@ import { StorageRegistry, type Storage } from './domain/storages.js';
 import { createMemoryRepository } from './state/memory.js';
 import { connectRedis, connectRedisCluster, createRedisRepository } from './state/redis.js';
 import type { UploadRepository } from './domain/ports.js';
+import { RecentRecords } from './domain/recent-records.js';
 import { createAzureStore } from './stores/azure.js';
 import { createS3Store } from './stores/s3.js';
 
@@ -130,6 +131,7 @@ export function buildDependencies(config: Config, logger: Logger, clock: Clock =
     logger,
     repo: buildRepository(config, clock, logger),
     formArrivals: new Set(),
+    recentRecords: new RecentRecords(),
     metrics: createMetrics(),
     storages: buildStorages(config.storages, clock),
     clock,

@@ -17,6 +17,7 @@ import { effectiveState } from './state-machine.js';
 import type { UploadRecord } from './upload.js';
 import { markComplete } from './verify.js';
 import { sha256Base64 } from './digest.js';
+import { checkedRecord, recordSignedStep } from './signing-step.js';
 
 export interface InitiateInput {
   fileName: string;
@@ -121,45 +122,40 @@ function checksOf(storage: Storage, part: PartToSign): Record<string, ChecksumCh
   return checks;
 }
 
-/** Signs many parts in one call. Everything is checked before anything is recorded. */
+/** Signs many parts in one call: everything is checked before anything is recorded, and recorded in one round trip. */
 export async function signBlobParts(ctx: DomainContext, access: Access, id: string, given: PartToSign[]): Promise<SignedPart[]> {
   const parts = given.map(folded);
-  const record = await loadOpen(ctx, access, id);
-  const storage = ctx.storages.byId(record.storageId);
-  const size = record.fileSize ?? 0;
+  const check = (record: UploadRecord | undefined) => checkedOpen(ctx, access, id, record);
+  const known = await checkedRecord(ctx, id, check);
+  const storage = ctx.storages.byId(known.storageId);
+  const size = known.fileSize ?? 0;
   const seen = new Set<number>();
   const checks = new Map(parts.map((part) => [part.number, checksOf(storage, part)]));
   for (const part of parts) {
-    if (!Number.isInteger(part.number) || part.number < 1 || part.number > record.partCount) {
-      throw errors.badRequest(`part ${part.number} is outside this upload's plan: parts 1 to ${record.partCount}`);
+    if (!Number.isInteger(part.number) || part.number < 1 || part.number > known.partCount) {
+      throw errors.badRequest(`part ${part.number} is outside this upload's plan: parts 1 to ${known.partCount}`);
     }
     if (seen.has(part.number)) throw errors.badRequest(`part ${part.number} is listed twice`);
     seen.add(part.number);
   }
-  if (record.kind === 'direct') {
-    const other = parts[0]?.checksum;
-    if (other !== undefined) throw errors.badRequest(`a single upload is written by one PUT, which binds MD5 and SHA-256 only, not ${other.algorithm}`);
-    // One request writes the whole file: its SHA-256 is the file's, bound where the store checks it.
-    const [only] = parts;
-    if (only?.sha256 !== undefined && record.sha256 !== undefined && only.sha256 !== record.sha256) {
-      throw errors.badRequest('the SHA-256 of part 1 of a single upload is the whole file’s, and differs from the one declared');
-    }
-    const sha256 = only?.sha256 ?? record.sha256;
-    if (sha256 !== undefined && record.sha256 === undefined) await ctx.repo.update(id, { sha256 });
-    const expiresInSeconds = ctx.limits.partUrlExpirySeconds;
-    const signature = await storage.store.presignDirectPut({
-      key: record.objectKey, size, mime: record.mime, expiresInSeconds,
-      ...(only?.md5 === undefined ? {} : { md5: only.md5 }),
-      ...(sha256 === undefined ? {} : { sha256: sha256Base64(sha256) }),
-    });
-    await touch(ctx, record);
-    return [{ number: 1, signature, expiresAt: ctx.clock.now() + expiresInSeconds * 1000, checks: checks.get(1) ?? {} }];
-  }
+  if (known.kind === 'direct') return signSingle(ctx, access, id, parts, checks);
+  const now = ctx.clock.now();
+  const sizes = new Map(parts.map((part) => [part.number, plannedPartSize(known, size, part.number)]));
+  const record = await recordSignedStep(ctx, known, {
+    expect: { tenant: known.tenant, owner: known.owner, uploadToken: known.uploadToken, states: ['pending', 'uploading'] },
+    requireResumableId: false,
+    done: [],
+    // A part signed without an MD5 binds none, so there is nothing to record for it.
+    parts: parts.flatMap((part) => {
+      const partSize = sizes.get(part.number);
+      return part.md5 === undefined ? [] : [{ part: part.number, md5: part.md5, done: false, checks: checks.get(part.number) ?? {}, ...(partSize === undefined ? {} : { size: partSize }) }];
+    }),
+    // Activity keeps an unfinished upload alive.
+    touch: { updatedAt: now, expiresAt: now + ctx.limits.uploadTtlMinutes * 60_000 },
+  }, check);
   const signed: SignedPart[] = [];
   for (const part of parts) {
-    const partSize = plannedPartSize(record, size, part.number);
-    const partChecks = checks.get(part.number) ?? {};
-    if (part.md5 !== undefined) await ctx.repo.recordPartSignature(id, { part: part.number, md5: part.md5, done: false, checks: partChecks, ...(partSize === undefined ? {} : { size: partSize }) });
+    const partSize = sizes.get(part.number);
     const signature = await storage.store.presignPart({
       key: record.objectKey, part: part.number, expiresInSeconds: ctx.limits.partUrlExpirySeconds,
       ...(record.resumableId === undefined ? {} : { resumableId: record.resumableId }),
@@ -168,14 +164,40 @@ export async function signBlobParts(ctx: DomainContext, access: Access, id: stri
       ...(part.checksum === undefined ? {} : { checksum: part.checksum }),
       ...(partSize === undefined ? {} : { size: partSize }),
     });
-    signed.push({ number: part.number, signature, expiresAt: ctx.clock.now() + ctx.limits.partUrlExpirySeconds * 1000, checks: partChecks });
+    signed.push({ number: part.number, signature, expiresAt: ctx.clock.now() + ctx.limits.partUrlExpirySeconds * 1000, checks: checks.get(part.number) ?? {} });
   }
-  await touch(ctx, record);
   return signed;
 }
 
+/** A single upload's one PUT, signed against the record as the repository has it (its SHA-256 may have been declared since). */
+async function signSingle(ctx: DomainContext, access: Access, id: string, parts: PartToSign[], checks: Map<number, Record<string, ChecksumCheck>>): Promise<SignedPart[]> {
+  const record = await loadOpen(ctx, access, id);
+  const storage = ctx.storages.byId(record.storageId);
+  const other = parts[0]?.checksum;
+  if (other !== undefined) throw errors.badRequest(`a single upload is written by one PUT, which binds MD5 and SHA-256 only, not ${other.algorithm}`);
+  // One request writes the whole file: its SHA-256 is the file's, bound where the store checks it.
+  const [only] = parts;
+  if (only?.sha256 !== undefined && record.sha256 !== undefined && only.sha256 !== record.sha256) {
+    throw errors.badRequest('the SHA-256 of part 1 of a single upload is the whole file’s, and differs from the one declared');
+  }
+  const sha256 = only?.sha256 ?? record.sha256;
+  if (sha256 !== undefined && record.sha256 === undefined) await ctx.repo.update(id, { sha256 });
+  const expiresInSeconds = ctx.limits.partUrlExpirySeconds;
+  const signature = await storage.store.presignDirectPut({
+    key: record.objectKey, size: record.fileSize ?? 0, mime: record.mime, expiresInSeconds,
+    ...(only?.md5 === undefined ? {} : { md5: only.md5 }),
+    ...(sha256 === undefined ? {} : { sha256: sha256Base64(sha256) }),
+  });
+  await touch(ctx, record);
+  return [{ number: 1, signature, expiresAt: ctx.clock.now() + expiresInSeconds * 1000, checks: checks.get(1) ?? {} }];
+}
+
 export async function loadOpen(ctx: DomainContext, access: Access, id: string): Promise<UploadRecord> {
-  const record = await ctx.repo.get(id);
+  return checkedOpen(ctx, access, id, await ctx.repo.get(id));
+}
+
+/** The record, if the caller may manage it and it still takes parts. */
+function checkedOpen(ctx: DomainContext, access: Access, id: string, record: UploadRecord | undefined): UploadRecord {
   assertCanManage(access, record, id);
   const state = effectiveState(record, ctx.clock.now());
   if (state === 'expired') throw errors.expired(id);

@@ -2,6 +2,7 @@
 import type { Clock, IdGenerator } from './clock.js';
 import type { StorageRegistry } from './storages.js';
 import type { UploadRepository } from './ports.js';
+import type { RecentRecords } from './recent-records.js';
 import type { UploadEvents } from './events.js';
 
 export interface Limits {
@@ -45,6 +46,8 @@ export interface DomainContext {
    * never report back, so checkFormArrivals (run on a timer by main.ts) looks in the store.
    */
   formArrivals: Set<string>;
+  /** Records this process last read or signed (recent-records.ts): a part signature's one round trip. */
+  recentRecords: RecentRecords;
   storages: StorageRegistry;
   clock: Clock;
   ids: IdGenerator;

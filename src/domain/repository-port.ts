@@ -48,6 +48,25 @@ export interface DoneReport {
   reported?: string;
 }
 
+/** A signature request's writes, checked and made in one atomic step (recordSignedParts). */
+export interface SignStep {
+  /** Refused unless the record still has these: whom access was checked against, and an open state (not past its expiry). */
+  expect: { tenant: string; owner: string; uploadToken: string; states: UploadState[] };
+  /** Refused when no multipart upload id is recorded and none is reported, or the one reported is another. */
+  requireResumableId: boolean;
+  /** Parts reported done; an MD5 that differs from the signed one refuses the whole step. */
+  done: DoneReport[];
+  /** The parts signed now, each recorded afresh (a re-signed part is no longer done). */
+  parts: PartRecord[];
+  /** Activity (updatedAt, expiresAt, a reported multipart id); absent for a signature asked for without a report. */
+  touch?: { updatedAt: number; expiresAt: number; resumableId?: string };
+}
+
+/** Signed: the fields the step may change, as they now are (pending moved to uploading). Refused: nothing was written; the record as it is. */
+export type SignStepResult = { signed: true; changed: SignStepChanges } | { signed: false; record: UploadRecord; conflicts: number[] };
+
+export type SignStepChanges = Pick<UploadRecord, 'state' | 'updatedAt' | 'expiresAt'> & { resumableId?: string };
+
 /** Where dedupe and downloads by digest look for a verified blob: same storage, same tenant, same SHA-256. */
 export interface BlobKey {
   storageId: string;
@@ -95,6 +114,12 @@ export interface UploadRepository extends QuotaLedger {
   recordPartSignature(id: string, part: PartRecord): Promise<void>;
   /** Mark parts the client reports as done, atomically, refusing MD5 conflicts. */
   markPartsDone(id: string, parts: DoneReport[]): Promise<MarkDoneResult>;
+  /**
+   * A part signature's every write in one step, so signing costs the state store one round
+   * trip: checks `expect` and the reports, then marks the reports done, records the parts and
+   * touches the record, or writes nothing. undefined when there is no such upload.
+   */
+  recordSignedParts(id: string, step: SignStep): Promise<SignStepResult | undefined>;
   /** All parts recorded for the upload, ascending. */
   listParts(id: string): Promise<PartRecord[]>;
   /** The newest upload with this resume key, if any (any state: the domain decides). */

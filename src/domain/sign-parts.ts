@@ -5,10 +5,11 @@ import { assertCanManage, type Access } from './access.js';
 import type { DomainContext } from './context.js';
 import { errors } from './errors.js';
 import { plannedPartSize } from './part-plan.js';
-import type { DoneReport, SignedCommit, SignedRequest, UploadRepository } from './ports.js';
+import type { DoneReport, SignedCommit, SignedRequest } from './ports.js';
+import { checkedRecord, md5Conflict, recordSignedStep } from './signing-step.js';
 import { assertAllowed, STATES_BEFORE_COMPLETE } from './state-machine.js';
 import type { Storage } from './storages.js';
-import type { PartRecord, UploadRecord, UploadState } from './upload.js';
+import type { PartRecord, UploadRecord } from './upload.js';
 
 /** What a client reports along with a request for a signature. */
 export interface Progress {
@@ -23,60 +24,6 @@ export interface Progress {
 interface Loaded {
   record: UploadRecord;
   storage: Storage;
-}
-
-/**
- * A repository that signs a part in one atomic step (state/redis.ts: one Lua script, one
- * round trip; state/memory.ts). It belongs beside UploadRepository in ports.ts; it is declared
- * here, and asked for, while ports.ts is not this change's to edit. Repositories without it
- * sign in several steps (signPartStepwise).
- */
-export interface PartSigningRepository {
-  /** undefined when there is no such upload. */
-  recordSignedPart(id: string, step: SignStep): Promise<SignStepResult | undefined>;
-}
-
-export interface SignStep {
-  /** Refused unless the record still has these: whom access was checked against, and an open state (not past its expiry). */
-  expect: { tenant: string; owner: string; uploadToken: string; states: UploadState[] };
-  /** Refused when no multipart upload id is recorded and none is reported, or the one reported is another. */
-  requireResumableId: boolean;
-  /** Parts reported done; an MD5 that differs from the signed one refuses the whole step. */
-  done: DoneReport[];
-  part: PartRecord;
-  /** Activity (updatedAt, expiresAt, a reported multipart id); absent for a signature asked for without a report. */
-  touch?: { updatedAt: number; expiresAt: number; resumableId?: string };
-}
-
-/** Signed: the fields the step may change, as they now are (pending moved to uploading). Refused: nothing was written; the record as it is. */
-export type SignStepResult = { signed: true; changed: SignStepChanges } | { signed: false; record: UploadRecord; conflicts: number[] };
-
-export type SignStepChanges = Pick<UploadRecord, 'state' | 'updatedAt' | 'expiresAt'> & { resumableId?: string };
-
-function partSigning(repo: UploadRepository): PartSigningRepository | undefined {
-  const candidate = repo as Partial<PartSigningRepository>;
-  return typeof candidate.recordSignedPart === 'function' ? (candidate as PartSigningRepository) : undefined;
-}
-
-// Records as this process last read or signed them, per repository, so a part signature
-// costs one round trip to the state store instead of a read and then a write. Only what
-// never changes after create is trusted from here (owner, tenant, token, storage, key, kind,
-// plan); the state, expiry and multipart id are checked again inside the atomic step, and a
-// copy that fails a check is read again before the request is refused.
-const recentRecords = new WeakMap<UploadRepository, Map<string, UploadRecord>>();
-const RECENT_RECORDS = 4096;
-
-function recent(repo: UploadRepository): Map<string, UploadRecord> {
-  let records = recentRecords.get(repo);
-  if (!records) recentRecords.set(repo, (records = new Map()));
-  return records;
-}
-
-function remember(repo: UploadRepository, record: UploadRecord): void {
-  const records = recent(repo);
-  records.delete(record.id);
-  records.set(record.id, record);
-  if (records.size > RECENT_RECORDS) records.delete(records.keys().next().value as string);
 }
 
 async function loadOpen(ctx: DomainContext, access: Access, id: string): Promise<Loaded> {
@@ -115,8 +62,6 @@ function reportedParts(progress: Progress | undefined): DoneReport[] {
   for (const entry of progress?.partData ?? []) reported.set(entry.part, entry);
   return [...reported.values()];
 }
-
-const md5Conflict = (parts: number[]) => errors.conflict(`the MD5 reported for part(s) ${parts.join(', ')} differs from the MD5 signed for them; sign the part again`);
 
 /** Apply a progress report; returns the record as it now stands. */
 async function recordProgress(ctx: DomainContext, record: UploadRecord, progress: Progress, listed?: PartRecord[]): Promise<UploadRecord> {
@@ -174,39 +119,20 @@ function boundSize(record: UploadRecord, storage: Storage, part: number): number
   return storage.store.capabilities.bindsPartLength && record.fileSize !== undefined ? plannedPartSize(record, record.fileSize, part) : undefined;
 }
 
-/** Sign part N (recording its MD5 as the truth for that part). */
+/** Sign part N (recording its MD5 as the truth for that part): one round trip to the state store. */
 export async function signPart(ctx: DomainContext, access: Access, id: string, request: PartRequest): Promise<{ record: UploadRecord; signature: SignedRequest }> {
-  const steps = partSigning(ctx.repo);
-  if (!steps) return signPartStepwise(ctx, access, id, request);
-  let loaded: Loaded | undefined;
-  try {
-    loaded = checkedForSigning(ctx, access, id, recent(ctx.repo).get(id), request);
-  } catch {
-    // Not known here, or the copy is stale (another broker extended or finished it): read it.
-    const fresh = await ctx.repo.get(id);
-    loaded = checkedForSigning(ctx, access, id, fresh, request);
-    remember(ctx.repo, loaded.record);
-  }
-  const { record: known, storage } = loaded;
+  const check = (record: UploadRecord | undefined) => checkedForSigning(ctx, access, id, record, request);
+  const { record: known, storage } = await checkedRecord(ctx, id, check);
   const size = boundSize(known, storage, request.part);
   const now = ctx.clock.now();
   const { progress } = request;
-  const result = await steps.recordSignedPart(id, {
+  const record = await recordSignedStep(ctx, known, {
     expect: { tenant: known.tenant, owner: known.owner, uploadToken: known.uploadToken, states: STATES_BEFORE_COMPLETE },
     requireResumableId: storage.store.capabilities.needsInitiation,
     done: reportedParts(progress),
-    part: { part: request.part, md5: request.md5, done: false, ...(size === undefined ? {} : { size }) },
+    parts: [{ part: request.part, md5: request.md5, done: false, ...(size === undefined ? {} : { size }) }],
     ...(progress ? { touch: { updatedAt: now, expiresAt: now + ctx.limits.uploadTtlMinutes * 60_000, ...(progress.resumableId === undefined ? {} : { resumableId: progress.resumableId }) } } : {}),
-  });
-  if (!result?.signed) {
-    recent(ctx.repo).delete(id);
-    // The same checks on the record as it is now name the reason.
-    const current = checkedForSigning(ctx, access, id, result?.record, request).record;
-    if (result && result.conflicts.length > 0) throw md5Conflict(result.conflicts);
-    throw errors.conflict(`upload ${current.id} changed while part ${request.part} was being signed; ask again`);
-  }
-  const record: UploadRecord = { ...known, ...result.changed };
-  remember(ctx.repo, record);
+  }, check);
   const signature = await storage.store.presignPart({
     key: record.objectKey,
     part: request.part,
@@ -216,24 +142,6 @@ export async function signPart(ctx: DomainContext, access: Access, id: string, r
     ...(size === undefined ? {} : { size }),
   });
   return { record, signature };
-}
-
-/** signPart on a repository without the one-step signature: read, report, record, move on. */
-async function signPartStepwise(ctx: DomainContext, access: Access, id: string, request: PartRequest): Promise<{ record: UploadRecord; signature: SignedRequest }> {
-  const { record: loaded, storage } = checkedForSigning(ctx, access, id, await ctx.repo.get(id), request);
-  const record = request.progress ? await recordProgress(ctx, loaded, request.progress) : loaded;
-  const size = boundSize(record, storage, request.part);
-  await ctx.repo.recordPartSignature(id, { part: request.part, md5: request.md5, done: false, ...(size === undefined ? {} : { size }) });
-  if (record.state === 'pending') await ctx.repo.transition(id, ['pending'], 'uploading', ctx.clock.now());
-  const signature = await storage.store.presignPart({
-    key: record.objectKey,
-    part: request.part,
-    md5: request.md5,
-    expiresInSeconds: ctx.limits.partUrlExpirySeconds,
-    ...(record.resumableId === undefined ? {} : { resumableId: record.resumableId }),
-    ...(size === undefined ? {} : { size }),
-  });
-  return { record: { ...record, state: 'uploading' }, signature };
 }
 
 /** The commit request and its body, built from the recorded part MD5s. */

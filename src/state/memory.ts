@@ -9,7 +9,6 @@ import { newestFirst, pageOf } from './list-query.js';
 import { createMemoryExtras } from './memory-extras.js';
 import { createMemoryQuotas } from './memory-quotas.js';
 import type { DoneReport, MarkDoneResult, ResumeKey, UploadRepository } from '../domain/ports.js';
-import type { PartSigningRepository } from '../domain/sign-parts.js';
 import { DEFAULT_RETENTION_AFTER_EXPIRY_MS, isForgotten } from './retention.js';
 
 export interface MemoryRepositoryOptions {
@@ -26,7 +25,7 @@ interface Entry {
 // so memory stays bounded by the live uploads without a timer.
 const SWEEP_INTERVAL_MS = 60_000;
 
-export function createMemoryRepository(options: MemoryRepositoryOptions): UploadRepository & PartSigningRepository {
+export function createMemoryRepository(options: MemoryRepositoryOptions): UploadRepository {
   const { clock } = options;
   const retention = options.retentionAfterExpiryMs ?? DEFAULT_RETENTION_AFTER_EXPIRY_MS;
   const entries = new Map<string, Entry>();
@@ -121,7 +120,7 @@ export function createMemoryRepository(options: MemoryRepositoryOptions): Upload
       return markDone(entry, parts);
     },
 
-    async recordSignedPart(id, { expect, requireResumableId, done, part, touch }) {
+    async recordSignedParts(id, { expect, requireResumableId, done, parts, touch }) {
       const entry = live(id);
       if (!entry) return undefined;
       const { record } = entry;
@@ -133,7 +132,7 @@ export function createMemoryRepository(options: MemoryRepositoryOptions): Upload
       const conflicts = done.filter(({ part: n, md5 }) => md5 !== undefined && entry.parts.has(n) && entry.parts.get(n)?.md5 !== md5).map((d) => d.part);
       if (conflicts.length > 0) return refused(conflicts);
       markDone(entry, done);
-      entry.parts.set(part.part, { ...part });
+      for (const part of parts) entry.parts.set(part.part, { ...part });
       const activity = touch ? { updatedAt: touch.updatedAt, expiresAt: touch.expiresAt, ...(reportedId === undefined ? {} : { resumableId: reportedId }) } : record.state === 'pending' ? { updatedAt: clock.now() } : {};
       entry.record = { ...record, ...activity, ...(record.state === 'pending' ? { state: 'uploading' as const } : {}) };
       const { state, updatedAt, expiresAt, resumableId } = entry.record;

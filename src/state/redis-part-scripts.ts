@@ -146,13 +146,28 @@ function partScript(body: string) {
   return uploadScript(PARTS_LIBRARY + body);
 }
 
-/**
- * ARGV[3] part number, ARGV[4] its slot, ARGV[5] how many field/value pairs follow for what
- * the slot cannot hold. Returns 0 if the upload does not exist.
- */
-export const recordPartScript = partScript(`
+// ARGV[at] how many parts follow, then each part as its number, its slot, e, and e field/value
+// pairs (what the slot cannot hold). The ARGV index of each part, and the index after them.
+const PARTS_LIST = `
+local function partsAt(at)
+  local list = {}
+  local i = at + 1
+  for p = 1, tonumber(ARGV[at]) do
+    list[p] = i
+    i = i + 3 + 2 * tonumber(ARGV[i + 2])
+  end
+  return list, i
+end
+
+local function recordParts(list)
+  for _, i in ipairs(list) do recordSlot(tonumber(ARGV[i]), ARGV[i + 1], i + 3, tonumber(ARGV[i + 2])) end
+end
+`;
+
+/** ARGV[3..]: parts (PARTS_LIST). Returns 0 if the upload does not exist. */
+export const recordPartScript = partScript(`${PARTS_LIST}
 if not live() then return 0 end
-recordSlot(tonumber(ARGV[3]), ARGV[4], 6, tonumber(ARGV[5]))
+recordParts((partsAt(3)))
 flushBuckets()
 applyExpiry()
 return 1
@@ -172,27 +187,26 @@ return {conflicts, unknown}
 `);
 
 /**
- * A part signature in one step. ARGV[3] tenant, [4] owner, [5] upload token: the record must
- * still be the one the caller checked access against; [6] '1' when the upload needs a
+ * A signature request in one step. ARGV[3] tenant, [4] owner, [5] upload token: the record
+ * must still be the one the caller checked access against; [6] '1' when the upload needs a
  * multipart id (recorded, or reported in [9], and then not another); [7] updatedAt and [8]
  * expiresAt ('' both: no touch); [9] resumableId reported ('' none); [10] how far past the
- * record the resume index entry is extended (ms);
- * [11] part number; [12] its slot; [13] e, then e field/value pairs; then s, then s states
- * the upload may be in; then done reports as triples.
+ * record the resume index entry is extended (ms); [11..] the parts signed (PARTS_LIST); then
+ * s, then s states the upload may be in; then done reports as triples.
  * Refuses, writing nothing, unless the record is in one of the states and not past its
- * expiry, and no report conflicts. Otherwise marks the reports done, records the part,
+ * expiry, and no report conflicts. Otherwise marks the reports done, records the parts,
  * touches updatedAt and expiresAt (and the multipart id), moves pending to uploading.
  * Returns nil when there is no such upload; refused: {0, the record's HGETALL, conflicting
  * parts}; signed: {1, {state, updatedAt, expiresAt, resumableId} as they now are, {}, the
  * resume entry's new expiry (0: leave it), and then {fileName, fileSize, fileMd5} to find it}.
  */
-export const signPartScript = partScript(`
+export const signPartScript = partScript(`${PARTS_LIST}
 local f = redis.call('HMGET', record, 'state', 'expiresAt', 'tenant', 'owner', 'uploadToken', 'resumableId', 'resumeUntil', 'updatedAt')
 if not f[1] then return false end
 if f[1] ~= 'complete' and now > tonumber(f[2]) + retention then return false end
 local function refused(conflicts) return {0, redis.call('HGETALL', record), conflicts, 0} end
 if f[3] ~= ARGV[3] or f[4] ~= ARGV[4] or f[5] ~= ARGV[5] then return refused({}) end
-local states = 14 + 2 * tonumber(ARGV[13])
+local signed, states = partsAt(11)
 local open = false
 for i = states + 1, states + tonumber(ARGV[states]) do
   if ARGV[i] == f[1] then open = true end
@@ -204,7 +218,7 @@ local conflicts, unknown = {}, {}
 for i = reports, #ARGV, 3 do checkReport(ARGV[i], ARGV[i + 1], string.byte(ARGV[i + 2], 1), conflicts, unknown) end
 if #conflicts > 0 then return refused(conflicts) end
 for i = reports, #ARGV, 3 do markReport(ARGV[i], ARGV[i + 1], ARGV[i + 2], conflicts, unknown) end
-recordSlot(tonumber(ARGV[11]), ARGV[12], 14, tonumber(ARGV[13]))
+recordParts(signed)
 flushBuckets()
 local changes = {}
 local state, updatedAt, expiresAt, resumableId = f[1], f[8], f[2], f[6]

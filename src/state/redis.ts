@@ -5,9 +5,8 @@
 import { Cluster, Redis } from 'ioredis';
 import type { Clock } from '../domain/clock.js';
 import { errors, SignpostError } from '../domain/errors.js';
-import { resumeKeyOf, type UploadRecord } from '../domain/upload.js';
+import { resumeKeyOf, type PartRecord, type UploadRecord } from '../domain/upload.js';
 import type { DoneReport, MarkDoneResult, UploadRepository } from '../domain/ports.js';
-import type { PartSigningRepository } from '../domain/sign-parts.js';
 import { decodePartsHash, encodeDoneReport, encodePartSlot, PARTS_PER_BUCKET } from './part-codec.js';
 import { decodeRecord, encodeRecordFields } from './record-codec.js';
 import { createRedisExtras } from './redis-extras.js';
@@ -34,10 +33,12 @@ export interface RedisRepositoryOptions {
  * mark 10,000.
  */
 const DONE_BATCH = 4 * PARTS_PER_BUCKET;
+/** Parts recorded per script (v1 signs up to 1,000 at once), for the same reason. */
+const SIGN_BATCH = 4 * PARTS_PER_BUCKET;
 /** A signature moves the resume entry's expiry this far ahead of need, so most don't move it. */
 const RESUME_SLACK_MS = 3_600_000;
 
-export function createRedisRepository(options: RedisRepositoryOptions): UploadRepository & PartSigningRepository {
+export function createRedisRepository(options: RedisRepositoryOptions): UploadRepository {
   const { redis, clock } = options;
   const retention = options.retentionAfterExpiryMs ?? DEFAULT_RETENTION_AFTER_EXPIRY_MS;
   const keys = redisKeys(options.keyPrefix ?? 'upl');
@@ -71,6 +72,16 @@ export function createRedisRepository(options: RedisRepositoryOptions): UploadRe
       result.unknown.push(...unknown);
     }
     return result;
+  }
+
+  // Parts as the scripts take them (redis-part-scripts.ts PARTS_LIST).
+  function encodeParts(parts: PartRecord[]): Array<string | number | Buffer> {
+    const args: Array<string | number | Buffer> = [parts.length];
+    for (const part of parts) {
+      const { slot, fields } = encodePartSlot(part);
+      args.push(part.part, slot, fields.length, ...fields.flat());
+    }
+    return args;
   }
 
   return {
@@ -117,15 +128,14 @@ export function createRedisRepository(options: RedisRepositoryOptions): UploadRe
 
     recordPartSignature: (id, part) =>
       guarded('recordPartSignature', async () => {
-        const { slot, fields } = encodePartSlot(part);
-        const reply = await runScript(redis, recordPartScript, uploadKeys(id), [...context(), part.part, slot, fields.length, ...fields.flat()]);
+        const reply = await runScript(redis, recordPartScript, uploadKeys(id), [...context(), ...encodeParts([part])]);
         if (reply !== 1) throw errors.uploadNotFound(id);
       }),
 
     markPartsDone: (id, parts) => guarded('markPartsDone', () => markDone(id, parts)),
 
-    recordSignedPart: (id, step) =>
-      guarded('recordSignedPart', async () => {
+    recordSignedParts: (id, step) =>
+      guarded('recordSignedParts', async () => {
         let done = step.done;
         if (done.length > DONE_BATCH) {
           // Too many for one bounded script: marked first, in batches (conflicting ones are not).
@@ -136,13 +146,14 @@ export function createRedisRepository(options: RedisRepositoryOptions): UploadRe
           }
           done = [];
         }
-        const { slot, fields } = encodePartSlot(step.part);
+        // Beyond one bounded script, the rest are recorded after the checked step, in batches.
+        const [first, rest] = [step.parts.slice(0, SIGN_BATCH), step.parts.slice(SIGN_BATCH)];
         const { expect, touch } = step;
         const reply = await runScript(redis, signPartScript, uploadKeys(id), [
           ...context(),
           expect.tenant, expect.owner, expect.uploadToken, step.requireResumableId ? '1' : '0',
           touch?.updatedAt ?? '', touch?.expiresAt ?? '', touch?.resumableId ?? '', RESUME_SLACK_MS,
-          step.part.part, slot, fields.length, ...fields.flat(),
+          ...encodeParts(first),
           expect.states.length, ...expect.states,
           ...done.flatMap(encodeDoneReport),
         ]);
@@ -151,6 +162,10 @@ export function createRedisRepository(options: RedisRepositoryOptions): UploadRe
         if (signed !== 1) {
           const record = visible(decodeRecord(hashFromPairs(values)));
           return record && { signed: false, record, conflicts };
+        }
+        for (let start = 0; start < rest.length; start += SIGN_BATCH) {
+          const reply = await runScript(redis, recordPartScript, uploadKeys(id), [...context(), ...encodeParts(rest.slice(start, start + SIGN_BATCH))]);
+          if (reply !== 1) return undefined;
         }
         const [state, updatedAt, expiresAt, resumableId] = values as [UploadRecord['state'], string, string, string | null];
         const [fileName, fileSize, fileMd5] = resumeFields;

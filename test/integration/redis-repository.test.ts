@@ -49,7 +49,7 @@ describe('Redis repository', () => {
     await h.repo.create(record);
     const [resumeKey = 'missing'] = await admin.keys(`${h.prefix}:resume:*`);
     const expect_ = { tenant: record.tenant, owner: record.owner, uploadToken: record.uploadToken, states: ['pending', 'uploading'] as UploadState[] };
-    const sign = (expiresAt: number) => h.repo.recordSignedPart(record.id, { expect: expect_, requireResumableId: false, done: [], part: { part: 1, md5: md5(1), done: false }, touch: { updatedAt: h.clock.now(), expiresAt } });
+    const sign = (expiresAt: number) => h.repo.recordSignedParts(record.id, { expect: expect_, requireResumableId: false, done: [], parts: [{ part: 1, md5: md5(1), done: false }], touch: { updatedAt: h.clock.now(), expiresAt } });
     const expiresIn = async () => Date.now() + (await admin.pttl(resumeKey));
     expect((await sign(record.expiresAt + HOUR))?.signed).toBe(true);
     const ahead = record.expiresAt + HOUR + RETENTION + HOUR;

@@ -6,10 +6,9 @@ import type { UploadRecord } from '../../src/domain/upload.js';
 import { createMemoryRepository } from '../../src/state/memory.js';
 import { connectRedis, connectRedisCluster, createRedisRepository } from '../../src/state/redis.js';
 import type { UploadRepository } from '../../src/domain/ports.js';
-import type { PartSigningRepository } from '../../src/domain/sign-parts.js';
 
-/** What both repositories are: the port, and the one-step part signature (src/domain/sign-parts.ts). */
-export type Repository = UploadRepository & PartSigningRepository;
+/** What both repositories are. */
+export type Repository = UploadRepository;
 
 export const HOUR = 3_600_000;
 export const RETENTION = 60_000;

@@ -1,11 +1,11 @@
 // The part side of the repository contract, in depth: parts that do not fit Redis's compact
 // slots (src/state/part-codec.ts) and their Lua, done reports in the batches a 10,000-part
-// finish is split into, and the one-step part signature (recordSignedPart, declared in
-// src/domain/sign-parts.ts) with every reason it refuses — run against the memory
+// finish is split into, and the one-step signature of one part or many (recordSignedParts)
+// with every reason it refuses — run against the memory
 // repository, Redis, and a real 3-master Redis Cluster this file starts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedisCluster, type RedisCluster } from '../../scripts/servers/redis-cluster.js';
-import type { SignStep } from '../../src/domain/sign-parts.js';
+import type { SignStep } from '../../src/domain/ports.js';
 import { STATES_BEFORE_COMPLETE } from '../../src/domain/state-machine.js';
 import type { PartRecord } from '../../src/domain/upload.js';
 import { HOUR, md5, memoryImplementation, redisClusterImplementation, redisImplementation, uploadRecord, useHarness, type ResumableRecord } from './repository-fixtures.js';
@@ -32,7 +32,7 @@ describe.each([memoryImplementation, redisImplementation, clusterImplementation]
     expect: { tenant: record.tenant, owner: record.owner, uploadToken: record.uploadToken, states: STATES_BEFORE_COMPLETE },
     requireResumableId: false,
     done: [],
-    part,
+    parts: [part],
     touch: { updatedAt: h.clock.now(), expiresAt: h.clock.now() + 2 * HOUR },
     ...more,
   });
@@ -92,7 +92,7 @@ describe.each([memoryImplementation, redisImplementation, clusterImplementation]
     await h.repo.recordPartSignature(record.id, { part: 1, md5: md5(1), done: false });
     h.clock.advance(1_000);
     const touch = { updatedAt: h.clock.now(), expiresAt: h.clock.now() + 2 * HOUR, resumableId: 'mpu-1' };
-    const result = await h.repo.recordSignedPart(record.id, step(record, { part: 2, md5: md5(2), size: 5_242_880, done: false }, { requireResumableId: true, done: [{ part: 1, md5: md5(1), reported: hex(1) }, { part: 9 }], touch }));
+    const result = await h.repo.recordSignedParts(record.id, step(record, { part: 2, md5: md5(2), size: 5_242_880, done: false }, { requireResumableId: true, done: [{ part: 1, md5: md5(1), reported: hex(1) }, { part: 9 }], touch }));
     const changed = { state: 'uploading', updatedAt: touch.updatedAt, expiresAt: touch.expiresAt, resumableId: 'mpu-1' };
     expect(result).toStrictEqual({ signed: true, changed });
     const expected = { ...record, ...changed };
@@ -103,17 +103,17 @@ describe.each([memoryImplementation, redisImplementation, clusterImplementation]
     ]);
     // The same id again is fine; a signature asked for without a report touches nothing.
     h.clock.advance(1_000);
-    const again = await h.repo.recordSignedPart(record.id, step(record, { part: 1, md5: md5(3), done: false }, { requireResumableId: true, touch: { ...touch, resumableId: 'mpu-1' } }));
+    const again = await h.repo.recordSignedParts(record.id, step(record, { part: 1, md5: md5(3), done: false }, { requireResumableId: true, touch: { ...touch, resumableId: 'mpu-1' } }));
     expect(again?.signed).toBe(true);
     const { touch: _none, ...untouched } = step(record, { part: 3, md5: md5(3), done: false });
-    expect(await h.repo.recordSignedPart(record.id, untouched)).toStrictEqual({ signed: true, changed });
+    expect(await h.repo.recordSignedParts(record.id, untouched)).toStrictEqual({ signed: true, changed });
     expect(await h.repo.get(record.id)).toStrictEqual(expected);
     expect((await h.repo.listParts(record.id)).map((p) => [p.part, p.md5, p.done])).toEqual([[1, md5(3), false], [2, md5(2), false], [3, md5(3), false]]);
     // A pending upload signed without a report still moves on, its updatedAt with it.
     const other = uploadRecord(h.clock);
     await h.repo.create(other);
     const { touch: _also, ...plain } = step(other, { part: 1, md5: md5(1), done: false });
-    expect(await h.repo.recordSignedPart(other.id, plain)).toStrictEqual({ signed: true, changed: { state: 'uploading', updatedAt: h.clock.now(), expiresAt: other.expiresAt } });
+    expect(await h.repo.recordSignedParts(other.id, plain)).toStrictEqual({ signed: true, changed: { state: 'uploading', updatedAt: h.clock.now(), expiresAt: other.expiresAt } });
     expect(await h.repo.get(other.id)).toStrictEqual({ ...other, state: 'uploading', updatedAt: h.clock.now() });
   });
 
@@ -130,20 +130,41 @@ describe.each([memoryImplementation, redisImplementation, clusterImplementation]
       ['a conflicting report', step(record, part, { done: [{ part: 1, md5: md5(7) }, { part: 2 }] })],
     ];
     for (const [reason, refused] of refusals) {
-      const result = await h.repo.recordSignedPart(record.id, refused);
+      const result = await h.repo.recordSignedParts(record.id, refused);
       expect(result, reason).toStrictEqual({ signed: false, record, conflicts: reason === 'a conflicting report' ? [1] : [] });
     }
     await h.repo.update(record.id, { resumableId: 'mpu-1' });
     const withId = { ...record, resumableId: 'mpu-1' };
-    const changed = await h.repo.recordSignedPart(record.id, step(record, part, { requireResumableId: true, touch: { updatedAt: 1, expiresAt: 2, resumableId: 'mpu-2' } }));
+    const changed = await h.repo.recordSignedParts(record.id, step(record, part, { requireResumableId: true, touch: { updatedAt: 1, expiresAt: 2, resumableId: 'mpu-2' } }));
     expect(changed).toStrictEqual({ signed: false, record: withId, conflicts: [] });
     h.clock.advance(HOUR + 1);
-    expect((await h.repo.recordSignedPart(record.id, step(record, part)))?.signed).toBe(false);
+    expect((await h.repo.recordSignedParts(record.id, step(record, part)))?.signed).toBe(false);
     expect(await h.repo.transition(record.id, ['pending'], 'aborted', h.clock.now())).toBe(true);
-    expect((await h.repo.recordSignedPart(record.id, step(record, part)))?.signed).toBe(false);
+    expect((await h.repo.recordSignedParts(record.id, step(record, part)))?.signed).toBe(false);
     expect(await h.repo.listParts(record.id)).toStrictEqual([{ part: 1, md5: md5(1), done: false }]);
     expect(await h.repo.get(record.id)).toStrictEqual({ ...withId, state: 'aborted', updatedAt: h.clock.now() });
-    expect(await h.repo.recordSignedPart('uploads-unknown', step(record, part))).toBeUndefined();
+    expect(await h.repo.recordSignedParts('uploads-unknown', step(record, part))).toBeUndefined();
+  });
+
+  it('signs many parts in one step, past one bounded script, with what no slot holds; a refused batch records none of them', async () => {
+    const record = uploadRecord(h.clock, { partCount: 1_000 });
+    await h.repo.create(record);
+    await h.repo.recordPartSignature(record.id, { part: 7, md5: md5(7), done: true });
+    // 600 parts: more than one script records (SIGN_BATCH in state/redis.ts), some with extras.
+    const parts: PartRecord[] = Array.from({ length: 600 }, (_, i) => ({ part: i + 1, md5: md5(i), done: false, size: 5_242_880, checks: i % 100 === 0 ? { blake3: 'maybe' } : { md5: 'enforced' } }));
+    parts[450] = { part: 451, md5: 'not-an-md5', done: false };
+    const refused = await h.repo.recordSignedParts(record.id, step(record, parts[0] as PartRecord, { parts, done: [{ part: 7, md5: md5(8) }] }));
+    expect(refused).toStrictEqual({ signed: false, record, conflicts: [7] });
+    expect(await h.repo.listParts(record.id)).toStrictEqual([{ part: 7, md5: md5(7), done: true }]);
+    const touch = { updatedAt: h.clock.now() + 1, expiresAt: h.clock.now() + 2 * HOUR };
+    const result = await h.repo.recordSignedParts(record.id, step(record, parts[0] as PartRecord, { parts, touch }));
+    expect(result).toStrictEqual({ signed: true, changed: { state: 'uploading', ...touch } });
+    // Part 7 was signed again: it starts over, not done.
+    expect(await h.repo.listParts(record.id)).toStrictEqual(parts);
+    // No parts at all (a batch whose parts bind no MD5): only the touch.
+    const none = await h.repo.recordSignedParts(record.id, step(record, parts[0] as PartRecord, { parts: [], touch: { ...touch, updatedAt: touch.updatedAt + 1 } }));
+    expect(none).toStrictEqual({ signed: true, changed: { state: 'uploading', ...touch, updatedAt: touch.updatedAt + 1 } });
+    expect(await h.repo.listParts(record.id)).toHaveLength(600);
   });
 
   it('keeps the upload findable for resume while signatures extend it', async () => {
@@ -152,7 +173,7 @@ describe.each([memoryImplementation, redisImplementation, clusterImplementation]
     for (let hour = 1; hour <= 5; hour++) {
       h.clock.advance(HOUR);
       const touch = { updatedAt: h.clock.now(), expiresAt: h.clock.now() + HOUR };
-      expect((await h.repo.recordSignedPart(record.id, step(record, { part: 1, md5: md5(1), done: false }, { touch })))?.signed).toBe(true);
+      expect((await h.repo.recordSignedParts(record.id, step(record, { part: 1, md5: md5(1), done: false }, { touch })))?.signed).toBe(true);
     }
     expect(await h.repo.findByResumeKey(record)).toBe(record.id);
   });

@@ -14,6 +14,7 @@ import { DEFAULT_LIMITS, type Limits } from '../../src/domain/context.js';
 import { createMemoryRepository } from '../../src/state/memory.js';
 import { connectRedis, createRedisRepository } from '../../src/state/redis.js';
 import type { UploadRepository } from '../../src/domain/ports.js';
+import { RecentRecords } from '../../src/domain/recent-records.js';
 import type { AzureStoreOptions, S3StoreOptions } from '../../src/stores/options.js';
 import { Client } from './protocol-driver.js';
 import { V1Client } from './v1-driver.js';
@@ -96,6 +97,7 @@ export function buildBroker(options: BrokerOptions): TestBroker {
     logger: options.logger ?? pino({ level: process.env['TEST_LOG_LEVEL'] ?? 'silent' }),
     repo,
     formArrivals,
+    recentRecords: new RecentRecords(),
     storages: buildStorages(options.storages, clock),
     clock,
     ids: randomIds,

@@ -1,0 +1,30 @@
+// Records as this process last read or signed them, so a part signature costs the state store
+// one round trip (the atomic sign step) instead of a read and then a write. One per app, in
+// its DomainContext. Only what never changes after create is trusted from a copy here (owner,
+// tenant, token, storage, key, kind, plan); the state, expiry and multipart id are checked
+// again inside the atomic step, and a copy that fails a check is read again before a request
+// is refused.
+import type { UploadRecord } from './upload.js';
+
+const DEFAULT_LIMIT = 4096;
+
+export class RecentRecords {
+  readonly #records = new Map<string, UploadRecord>();
+
+  constructor(private readonly limit = DEFAULT_LIMIT) {}
+
+  get(id: string): UploadRecord | undefined {
+    return this.#records.get(id);
+  }
+
+  /** Newest last, so the oldest goes first beyond the limit. */
+  remember(record: UploadRecord): void {
+    this.#records.delete(record.id);
+    this.#records.set(record.id, record);
+    if (this.#records.size > this.limit) this.#records.delete(this.#records.keys().next().value as string);
+  }
+
+  forget(id: string): void {
+    this.#records.delete(id);
+  }
+}
