@@ -33,6 +33,16 @@ export interface RawConfig {
   trust_proxy?: boolean;
   cors_origins?: string[];
   rate_limits?: { per_user_per_minute?: number; per_tenant_per_minute?: number };
+  webhooks?: {
+    endpoints: Array<{ url: string; secret?: string; secret_file?: string; events?: Array<'upload.created' | 'upload.completed' | 'upload.aborted' | 'upload.expired'> }>;
+    timeout_seconds?: number;
+    max_attempts?: number;
+    max_age_minutes?: number;
+    backoff_initial_seconds?: number;
+    backoff_max_seconds?: number;
+    visibility_timeout_seconds?: number;
+    concurrency?: number;
+  };
   server?: {
     request_timeout_seconds?: number;
     headers_timeout_seconds?: number;

@@ -17,6 +17,8 @@ import type { AzureStoreOptions, S3StoreOptions } from './stores/options.js';
 import { describeConfigErrors } from './schema-messages.js';
 import { parseConfigText, type RawConfig } from './config-file.js';
 import { toServerLimits, type ServerLimits } from './config-server.js';
+import { toWebhookSettings } from './config-webhooks.js';
+import type { WebhookSettings } from './webhooks/settings.js';
 
 export { DEFAULT_SERVER_LIMITS, type ServerLimits } from './config-server.js';
 
@@ -60,6 +62,8 @@ export interface Config {
   server?: ServerLimits;
   /** Requests per minute per user and per tenant; absent: no limit. */
   rateLimits?: RateLimits;
+  /** Upload events to POST to endpoints; absent: none. */
+  webhooks?: WebhookSettings;
 }
 
 /** Uppy Companion's S3 protocol; without a token secret, compose.ts makes one per process. */
@@ -289,6 +293,7 @@ export function parseConfig(raw: unknown, serverEnv: ServerEnv, source = 'config
       corsOrigins: config.cors_origins ?? [],
       companion: toCompanion(config.companion, read),
       server: toServerLimits(config.server),
+      ...(config.webhooks === undefined ? {} : { webhooks: toWebhookSettings(config.webhooks, (value, file, field) => fileSecret(value, file, field, read), (message) => new ConfigError(message)) }),
       ...(config.rate_limits === undefined ? {} : { rateLimits: {
         ...(config.rate_limits.per_user_per_minute === undefined ? {} : { perUserPerMinute: config.rate_limits.per_user_per_minute }),
         ...(config.rate_limits.per_tenant_per_minute === undefined ? {} : { perTenantPerMinute: config.rate_limits.per_tenant_per_minute }),

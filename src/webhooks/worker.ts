@@ -1,0 +1,147 @@
+// The delivery worker: one loop per endpoint takes queued events (new ones, or ones a dead
+// process left unacknowledged past the visibility timeout), POSTs each, acknowledges a 2xx,
+// and on failure tries again after an exponential backoff with full jitter, until the
+// attempts or the event's age run out (then: dead letters). While an event is in flight or
+// waiting, a heartbeat holds it so no other process sends it. Delivery is at least once: a
+// process killed after the receiver answered but before its XACK sends that event again.
+import { createHash } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Clock } from '../domain/clock.js';
+import { attemptDelivery } from './deliver.js';
+import { eventFacts } from './event-body.js';
+import type { TakenEntry, WebhookQueue } from './queue-port.js';
+import type { WebhookEndpoint, WebhookMetrics, WebhookSettings } from './settings.js';
+
+export interface WorkerOptions {
+  queue: WebhookQueue;
+  settings: WebhookSettings;
+  /** Names this process's consumer: unique per process (a restarted one is a new consumer). */
+  consumer: string;
+  clock: Clock;
+  logger: Logger;
+  metrics?: WebhookMetrics;
+  /** Jitter's randomness, injected for tests; default Math.random. */
+  random?: () => number;
+}
+
+export interface WebhookWorker {
+  /** Stops taking, ends waits and in-flight attempts (their events stay queued), within about a second. */
+  stop(): Promise<void>;
+}
+
+/** The subscriber (consumer group) of the endpoint at this position. */
+export function subscriberName(endpoint: WebhookEndpoint): string {
+  // The URL names the group (hashed: it may carry a token), so reordering the config keeps
+  // each endpoint's backlog.
+  return `endpoint:${createHash('sha256').update(endpoint.url).digest('hex').slice(0, 32)}`;
+}
+
+/** The wait before attempt `failures + 1`: full jitter over an exponentially growing cap. */
+export function backoffMs(failures: number, settings: Pick<WebhookSettings, 'backoffInitialMs' | 'backoffMaxMs'>, random: () => number): number {
+  const cap = Math.min(settings.backoffMaxMs, settings.backoffInitialMs * 2 ** Math.min(failures - 1, 30));
+  return Math.round(cap / 2 + (random() * cap) / 2);
+}
+
+const BLOCK_MS = 1_000;
+
+export function startWebhookWorker(options: WorkerOptions): WebhookWorker {
+  const { queue, settings, consumer, clock, logger, metrics } = options;
+  const random = options.random ?? Math.random;
+  const stopping = new AbortController();
+  const loops = settings.endpoints.map((endpoint, index) => runEndpoint(endpoint, String(index)));
+
+  async function runEndpoint(endpoint: WebhookEndpoint, label: string): Promise<void> {
+    const subscriber = subscriberName(endpoint);
+    const inFlight = new Set<string>();
+    const deliveries = new Set<Promise<void>>();
+    const heartbeat = setInterval(() => {
+      queue.hold(subscriber, consumer, [...inFlight]).catch((err: unknown) => logger.warn({ err, endpoint: label }, 'webhook heartbeat failed'));
+    }, Math.max(10, Math.floor(settings.visibilityMs / 3)));
+    heartbeat.unref();
+    try {
+      while (!stopping.signal.aborted) {
+        if (inFlight.size >= settings.concurrency) {
+          await Promise.race(deliveries);
+          continue;
+        }
+        let taken: TakenEntry[];
+        try {
+          taken = await queue.take({ subscriber, consumer, count: settings.concurrency - inFlight.size, blockMs: Math.min(BLOCK_MS, settings.visibilityMs), visibilityMs: settings.visibilityMs });
+        } catch (err) {
+          if (stopping.signal.aborted) break;
+          // Redis down, or its group gone (a flushed Redis): make it again and wait a little.
+          logger.warn({ err, endpoint: label }, 'webhook queue unavailable; trying again');
+          await queue.ensureSubscribers([subscriber]).catch(() => undefined);
+          await pause(1_000);
+          continue;
+        }
+        for (const entry of taken) {
+          inFlight.add(entry.entryId);
+          const delivery = deliver(endpoint, label, subscriber, entry)
+            .catch((err: unknown) => logger.warn({ err, endpoint: label }, 'webhook delivery interrupted; the event stays queued'))
+            .finally(() => {
+              inFlight.delete(entry.entryId);
+              deliveries.delete(delivery);
+            });
+          deliveries.add(delivery);
+        }
+      }
+    } finally {
+      clearInterval(heartbeat);
+      await Promise.allSettled(deliveries);
+    }
+  }
+
+  /** Until delivered, given up, or the broker stops (then the event stays pending for a successor). */
+  async function deliver(endpoint: WebhookEndpoint, label: string, subscriber: string, entry: TakenEntry): Promise<void> {
+    const facts = eventFacts(entry.body);
+    if (endpoint.events && !endpoint.events.some((type) => type === facts.type)) {
+      await queue.ack(subscriber, entry.entryId);
+      return;
+    }
+    while (!stopping.signal.aborted) {
+      const attempt = await queue.countAttempt(subscriber, entry.entryId);
+      const result = await attemptDelivery({ endpoint, body: entry.body, eventId: facts.id, eventType: facts.type, attempt, nowMs: clock.now(), timeoutMs: settings.timeoutMs, stop: stopping.signal });
+      if (result.ok) {
+        await queue.ack(subscriber, entry.entryId);
+        metrics?.delivered.inc({ endpoint: label });
+        logger.debug({ endpoint: label, event: facts.id, type: facts.type, attempt }, 'webhook delivered');
+        return;
+      }
+      if (stopping.signal.aborted) return;
+      metrics?.failedAttempts.inc({ endpoint: label, reason: result.reason });
+      const age = clock.now() - facts.createdAt;
+      if (attempt >= settings.maxAttempts || !(age < settings.maxAgeMs)) {
+        const reason = `${attempt} attempts over ${Math.round(age / 1000)} s; last: ${result.detail}`;
+        await queue.deadLetter(subscriber, entry.entryId, entry.body, reason);
+        metrics?.dead.inc({ endpoint: label });
+        logger.error({ endpoint: label, event: facts.id, type: facts.type, reason }, 'webhook given up: event moved to the dead letters');
+        return;
+      }
+      const wait = backoffMs(attempt, settings, random);
+      metrics?.retried.inc({ endpoint: label });
+      logger.warn({ endpoint: label, event: facts.id, type: facts.type, attempt, reason: result.detail, retryInMs: wait }, 'webhook attempt failed; retrying');
+      await pause(wait);
+    }
+  }
+
+  /** Waits `ms`, or less when the broker stops. */
+  function pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        stopping.signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      stopping.signal.addEventListener('abort', done);
+    });
+  }
+
+  return {
+    async stop() {
+      stopping.abort();
+      await Promise.allSettled(loops);
+    },
+  };
+}
