@@ -82,7 +82,9 @@ export interface RawConfig {
     max_list_limit?: number;
     temporary_ttl_minutes?: number;
     read_back_concurrency?: number;
+    max_unfinished_uploads_per_user?: number;
   };
+  quotas?: { default_tenant_bytes?: number; tenants?: Record<string, number> };
 }
 
 /**

@@ -17,6 +17,7 @@ import type { AzureStoreOptions, S3StoreOptions } from './stores/options.js';
 import { describeConfigErrors } from './schema-messages.js';
 import { parseConfigText, type RawConfig } from './config-file.js';
 import { toServerLimits, type ServerLimits } from './config-server.js';
+import { toQuotaLimits } from './config-quotas.js';
 import { toWebhookSettings } from './config-webhooks.js';
 import type { WebhookSettings } from './webhooks/settings.js';
 
@@ -279,6 +280,7 @@ export function parseConfig(raw: unknown, serverEnv: ServerEnv, source = 'config
     maxListLimit: rawLimits.max_list_limit ?? DEFAULT_LIMITS.maxListLimit,
     temporaryTtlMinutes: rawLimits.temporary_ttl_minutes ?? DEFAULT_LIMITS.temporaryTtlMinutes,
     readBackConcurrency: rawLimits.read_back_concurrency ?? DEFAULT_LIMITS.readBackConcurrency,
+    ...toQuotaLimits(config),
   };
   try {
     return {

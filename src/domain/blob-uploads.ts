@@ -16,6 +16,7 @@ import type { Storage } from './storages.js';
 import { effectiveState } from './state-machine.js';
 import type { UploadRecord } from './upload.js';
 import { markComplete } from './verify.js';
+import { withQuota } from './quotas.js';
 import { sha256Base64 } from './digest.js';
 import { checkedRecord, recordSignedStep } from './signing-step.js';
 
@@ -58,16 +59,20 @@ export async function initiateBlobUpload(ctx: DomainContext, access: Access, inp
   if (present) {
     // A record of the caller's own, pointing at the verified object: no bytes, no signatures.
     const shared = { ...newRecord(ctx, { ...common, kind: present.kind }), objectKey: present.objectKey, integrity: present.integrity, ...(present.fileMd5 === undefined ? {} : { fileMd5: present.fileMd5 }) };
-    await createRecord(ctx, shared);
+    // Complete at once, so never unfinished; it holds the blob's bytes like any record.
+    await withQuota(ctx, shared, { unfinished: false }, () => createRecord(ctx, shared));
     const record = await markComplete(ctx, shared, { sha256: present.sha256 ?? '', ...(present.digestCheck === undefined ? {} : { digestCheck: present.digestCheck }) });
     return { kind: 'present', record };
   }
   const record = newRecord(ctx, { ...common, kind: plan.kind, plan });
   const needsStart = plan.kind === 'chunked' && storage.store.capabilities.needsInitiation;
-  const resumableId = needsStart ? (await storage.store.initiateMultipart({ key: record.objectKey, mime })).resumableId : undefined;
-  const created = resumableId === undefined ? record : { ...record, resumableId };
-  await createRecord(ctx, created);
-  return { kind: 'new', record: created };
+  // Before the store's multipart upload is initiated: a refused create leaves nothing there.
+  return withQuota(ctx, record, { unfinished: true }, async () => {
+    const resumableId = needsStart ? (await storage.store.initiateMultipart({ key: record.objectKey, mime })).resumableId : undefined;
+    const created = resumableId === undefined ? record : { ...record, resumableId };
+    await createRecord(ctx, created);
+    return { kind: 'new' as const, record: created };
+  });
 }
 
 export interface PartToSign {

@@ -6,6 +6,7 @@
 import { assertCanManage, requireUser, type Access } from './access.js';
 import type { DomainContext } from './context.js';
 import { createRecord } from './events.js';
+import { withQuota } from './quotas.js';
 import { mimeFor, newRecord } from './create-upload.js';
 import { errors } from './errors.js';
 import { sanitiseFileName } from './file-policy.js';
@@ -32,10 +33,13 @@ export async function startBrokerMultipart(ctx: DomainContext, access: Access, i
     throw errors.badRequest(`storage ${storage.id} cannot take uploads without part MD5s: it reports no digests of the parts it holds`);
   }
   const record = newRecord(ctx, { access, storage, fileName, mime, kind: 'chunked', integrity: 'listed-etags' });
-  const { resumableId } = await storage.store.initiateMultipart({ key: record.objectKey, mime });
-  const started: UploadRecord = { ...record, resumableId, state: 'uploading' };
-  await createRecord(ctx, started);
-  return started;
+  // Before the store's multipart upload is initiated: a refused create leaves nothing there.
+  return withQuota(ctx, record, { unfinished: true }, async () => {
+    const { resumableId } = await storage.store.initiateMultipart({ key: record.objectKey, mime });
+    const started: UploadRecord = { ...record, resumableId, state: 'uploading' };
+    await createRecord(ctx, started);
+    return started;
+  });
 }
 
 /** The caller's upload of this flow whose object has this key; 404 for anything else. */

@@ -4,6 +4,7 @@ import mime from 'mime-types';
 import { requireUser, type Access } from './access.js';
 import type { DomainContext } from './context.js';
 import { createRecord } from './events.js';
+import { withQuota } from './quotas.js';
 import { objectKeyFor, sanitiseFileName } from './file-policy.js';
 import { md5Hex } from './md5.js';
 import { planParts, type PartPlan } from './part-plan.js';
@@ -130,9 +131,12 @@ export async function createOrResume(ctx: DomainContext, access: Access, input: 
     if (input[field] !== undefined) Object.assign(extra, { [field]: input[field] });
   }
   const record = newRecord(ctx, { access, storage, fileName, mime: mimeType, kind: plan.kind, integrity: 'store-md5', fileSize: input.fileSize, fileMd5: input.fileMd5, plan, extra });
-  const signature = await initialSignature(ctx, storage, record, input.expiresMinutes);
-  await createRecord(ctx, record);
-  return { kind: 'new', record, storage, signature };
+  // The user's cap and the tenant's quota first: a refused create signs and stores nothing.
+  return withQuota(ctx, record, { unfinished: true }, async () => {
+    const signature = await initialSignature(ctx, storage, record, input.expiresMinutes);
+    await createRecord(ctx, record);
+    return { kind: 'new' as const, record, storage, signature };
+  });
 }
 
 /** The first request of an upload: the whole-file PUT, or the multipart initiation. */

@@ -12,6 +12,8 @@ export type ErrorCode =
   | 'too_large'
   | 'verification_failed'
   | 'rate_limited'
+  | 'too_many_uploads'
+  | 'quota_exceeded'
   | 'store_failed'
   | 'store_unsupported'
   | 'store_unavailable'
@@ -54,5 +56,8 @@ export const errors = {
   stateUnavailable: (message: string, cause?: unknown) =>
     new SignpostError('state_unavailable', message, { cause, retryAfter: 2 }),
   rateLimited: (message: string, retryAfter: number) => new SignpostError('rate_limited', message, { retryAfter }),
+  // Issue 9's limits (domain/quotas.ts): a user's unfinished uploads, a tenant's bytes.
+  tooManyUploads: (message: string, retryAfter: number) => new SignpostError('too_many_uploads', message, { retryAfter }),
+  quotaExceeded: (message: string) => new SignpostError('quota_exceeded', message),
   internal: (cause: unknown) => new SignpostError('internal', 'internal error; the broker logged the details', { cause }),
 };

@@ -7,6 +7,7 @@
 import { requireUser, type Access } from './access.js';
 import type { DomainContext } from './context.js';
 import { createRecord } from './events.js';
+import { withQuota } from './quotas.js';
 import { errors } from './errors.js';
 import { sanitiseFileName } from './file-policy.js';
 import { mimeFor, newRecord } from './create-upload.js';
@@ -37,8 +38,12 @@ export async function startFormUpload(ctx: DomainContext, access: Access, input:
   if (!storage.store.capabilities.formUploads) throw errors.badRequest(`storage ${storage.id} takes no browser form uploads`);
   const record = newRecord(ctx, { access, storage, fileName, mime, kind: 'direct', integrity: 'policy-size' });
   const minutes = Math.min(5, ctx.limits.maxUploadExpiryMinutes);
-  const form = await storage.store.presignForm({ key: record.objectKey, mime, minSize: 0, maxSize: maxFormSize(storage), expiresInSeconds: Math.max(1, Math.round(minutes * 60)) });
-  await createRecord(ctx, record);
+  // The user's cap and the tenant's quota first: a refused create signs and stores nothing.
+  const form = await withQuota(ctx, record, { unfinished: true }, async () => {
+    const signed = await storage.store.presignForm({ key: record.objectKey, mime, minSize: 0, maxSize: maxFormSize(storage), expiresInSeconds: Math.max(1, Math.round(minutes * 60)) });
+    await createRecord(ctx, record);
+    return signed;
+  });
   ctx.formArrivals.add(record.id);
   return { record, form };
 }

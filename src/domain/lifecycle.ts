@@ -4,6 +4,7 @@ import { assertCanManage, assertCanRead, requireUser, type Access } from './acce
 import type { DomainContext } from './context.js';
 import { errors } from './errors.js';
 import { emitTransition } from './events.js';
+import { releaseQuota } from './quotas.js';
 import { assertAllowed, effectiveState, STATES_BEFORE_COMPLETE } from './state-machine.js';
 import { settleFormUpload } from './form-upload.js';
 import type { ListResult } from './ports.js';
@@ -68,12 +69,17 @@ export async function abort(ctx: DomainContext, access: Access, id: string): Pro
   const storage = ctx.storages.byId(record.storageId);
   await storage.store.abort({ key: record.objectKey, ...(record.resumableId === undefined ? {} : { resumableId: record.resumableId }) });
   const at = ctx.clock.now();
-  if (await ctx.repo.transition(id, ['pending', 'uploading'], 'aborted', at)) await emitTransition(ctx, 'upload.aborted', record, 'aborted', at);
+  if (await ctx.repo.transition(id, ['pending', 'uploading'], 'aborted', at)) {
+    await emitTransition(ctx, 'upload.aborted', record, 'aborted', at);
+    // Only the call that aborted it: a concurrent finalize that won keeps its bytes counted.
+    await releaseQuota(ctx, record);
+  }
   await ctx.repo.unschedule(id);
 }
 
 /** A complete record lets go of its object: out of the dedupe index, and the object deleted when it was the last holder. */
 export async function releaseObject(ctx: DomainContext, record: UploadRecord): Promise<void> {
+  await releaseQuota(ctx, record);
   if (record.sha256 !== undefined) await ctx.repo.unindexBlob({ storageId: record.storageId, tenant: record.tenant, sha256: record.sha256 }, record.id);
   await ctx.repo.unschedule(record.id);
   const holders = await ctx.repo.releaseObject(record.storageId, record.objectKey);

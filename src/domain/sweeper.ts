@@ -7,6 +7,7 @@
 import type { DomainContext } from './context.js';
 import { emitTransition } from './events.js';
 import { releaseObject } from './lifecycle.js';
+import { releaseQuota } from './quotas.js';
 import { effectiveState } from './state-machine.js';
 
 export interface SweepResult {
@@ -39,6 +40,7 @@ export async function sweep(ctx: DomainContext, holder: string, limit = 100): Pr
       if (await ctx.repo.transition(id, [record.state], 'expired', now)) {
         result.expired += 1;
         await emitTransition(ctx, 'upload.expired', record, 'expired', now);
+        await releaseQuota(ctx, record);
       }
       await ctx.repo.unschedule(id);
     } else if (state === 'complete' && record.deleteAt !== undefined && record.deleteAt <= now) {

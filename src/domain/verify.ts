@@ -6,6 +6,7 @@
 import type { DomainContext } from './context.js';
 import { errors } from './errors.js';
 import { emitUploadEvent } from './events.js';
+import { settleQuota } from './quotas.js';
 import type { ExpectedObject } from './ports.js';
 import { STATES_BEFORE_COMPLETE } from './state-machine.js';
 import type { DigestCheck, PartRecord, UploadRecord } from './upload.js';
@@ -68,6 +69,7 @@ export async function markComplete(ctx: DomainContext, record: UploadRecord, est
 
 /** Only the call that moved the upload does these, once. */
 async function afterComplete(ctx: DomainContext, record: UploadRecord): Promise<void> {
+  await settleQuota(ctx, record);
   await ctx.repo.retainObject(record.storageId, record.objectKey);
   if (record.sha256 !== undefined && record.fileSize !== undefined && record.digestCheck !== undefined && record.digestCheck !== 'declared') {
     await ctx.repo.indexBlob({ storageId: record.storageId, tenant: record.tenant, sha256: record.sha256 }, record.id);

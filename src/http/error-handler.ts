@@ -15,6 +15,8 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   too_large: 413,
   verification_failed: 422,
   rate_limited: 429,
+  too_many_uploads: 429,
+  quota_exceeded: 413,
   internal: 500,
   store_failed: 502,
   store_unsupported: 501,
