@@ -153,12 +153,16 @@ async function initialSignature(ctx: DomainContext, storage: Storage, record: Up
 async function resume(ctx: DomainContext, record: UploadRecord, expiresMinutes?: number): Promise<CreateOutcome> {
   const storage = ctx.storages.byId(record.storageId);
   const now = ctx.clock.now();
-  const touched = (await ctx.repo.update(record.id, { updatedAt: now, expiresAt: now + ctx.limits.uploadTtlMinutes * 60_000 })) ?? record;
+  const touch = async () => (await ctx.repo.update(record.id, { updatedAt: now, expiresAt: now + ctx.limits.uploadTtlMinutes * 60_000 })) ?? record;
   // Nothing to list yet (a direct upload, or a multipart upload the client has not initiated): sign the first request again.
-  if (touched.kind === 'direct' || (storage.store.capabilities.needsInitiation && touched.resumableId === undefined)) {
+  if (record.kind === 'direct' || (storage.store.capabilities.needsInitiation && record.resumableId === undefined)) {
+    const touched = await touch();
     return { kind: 'new', record: touched, storage, signature: await initialSignature(ctx, storage, touched, expiresMinutes) };
   }
-  const doneParts = await confirmDoneParts(ctx, storage, touched);
+  // The store is asked before the record is touched: a resume the store cannot answer (503)
+  // leaves the upload exactly as it was (found by the store-outage fault test).
+  const doneParts = await confirmDoneParts(ctx, storage, record);
+  const touched = await touch();
   const signature = await storage.store.presignListParts({
     key: touched.objectKey,
     expiresInSeconds: ctx.limits.partUrlExpirySeconds,
