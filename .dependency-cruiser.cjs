@@ -9,7 +9,7 @@ module.exports = {
       comment: 'src/domain defines the ports; it never imports adapters, protocols, http or the composition root',
       severity: 'error',
       from: { path: '^src/domain/' },
-      to: { path: '^src/(http|stores|state|protocols|client|demo)/|^src/(app|compose|config|config-file|main)\\.ts$|^schemas/' },
+      to: { path: '^src/(http|stores|state|protocols|client|demo|webhooks)/|^src/(app|compose|config|config-file|main)\\.ts$|^schemas/' },
     },
     {
       name: 'domain-imports-frameworks',
@@ -31,6 +31,13 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/protocols/' },
       to: { path: '^src/(stores|state)/' },
+    },
+    {
+      name: 'webhooks-stay-outbound',
+      comment: 'webhooks map domain events onto their wire (like a protocol, outward); queues reach them through their port, composed by compose.ts',
+      severity: 'error',
+      from: { path: '^src/webhooks/' },
+      to: { path: '^src/(http|stores|state|protocols|client|demo)/|^src/(app|compose|config|main)\\.ts$' },
     },
     {
       name: 'protocol-imports-another',

@@ -18,6 +18,12 @@ import type { UploadRepository } from './domain/ports.js';
 import { RecentRecords } from './domain/recent-records.js';
 import { createAzureStore } from './stores/azure.js';
 import { createS3Store } from './stores/s3.js';
+import { hostname } from 'node:os';
+import type { Metrics } from './http/observability.js';
+import { createMemoryWebhookQueue } from './state/webhook-queue-memory.js';
+import { createRedisWebhookQueue } from './state/webhook-queue-redis.js';
+import { createWebhookService, type WebhookService } from './webhooks/service.js';
+import { createWebhookMetrics } from './webhooks/settings.js';
 
 export function createLogger(level: string): Logger {
   return pino({ level });
@@ -119,8 +125,31 @@ export function buildRateGate(config: Config): RateGate | undefined {
   return createRateGate(config.rateLimits, urls.length > 1 ? connectRedisCluster(urls) : connectRedis(config.redisUrl));
 }
 
-export function buildDependencies(config: Config, logger: Logger, clock: Clock = systemClock): AppDeps {
+/**
+ * Webhooks when configured: their queue in Redis (its own connections; durable, shared by every
+ * broker process) or in memory, and the service main.ts starts and stops.
+ */
+export function buildWebhooks(config: Config, logger: Logger, metrics: Metrics | undefined, clock: Clock = systemClock): WebhookService | undefined {
+  const settings = config.webhooks;
+  if (settings === undefined) return undefined;
+  const redisUrl = config.redisUrl;
+  if (redisUrl === undefined) logger.warn('webhooks: REDIS_URL is not set, so events are queued in memory: those not yet delivered are lost on restart');
+  const urls = redisUrl === undefined ? [] : redisSeedUrls(redisUrl);
+  const connect = () => (urls.length > 1 ? connectRedisCluster(urls) : connectRedis(redisUrl ?? ''));
+  const queue = redisUrl === undefined ? createMemoryWebhookQueue({ clock }) : createRedisWebhookQueue({ redis: connect(), connect, keyPrefix: 'upl' });
+  return createWebhookService({
+    settings, queue, clock,
+    logger: logger.child({ component: 'webhooks' }),
+    consumer: `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`,
+    ...(metrics === undefined ? {} : { metrics: createWebhookMetrics(metrics.registry) }),
+  });
+}
+
+/** The app's dependencies, and the webhook service (when configured) for main.ts to start and stop. */
+export function buildDependencies(config: Config, logger: Logger, clock: Clock = systemClock): AppDeps & { webhooks?: WebhookService } {
   const rateGate = buildRateGate(config);
+  const metrics = createMetrics();
+  const webhooks = buildWebhooks(config, logger, metrics, clock);
   return {
     ...(rateGate === undefined ? {} : { rateGate }),
     basePath: config.basePath,
@@ -132,7 +161,8 @@ export function buildDependencies(config: Config, logger: Logger, clock: Clock =
     repo: buildRepository(config, clock, logger),
     formArrivals: new Set(),
     recentRecords: new RecentRecords(),
-    metrics: createMetrics(),
+    metrics,
+    ...(webhooks === undefined ? {} : { webhooks, events: webhooks.events }),
     storages: buildStorages(config.storages, clock),
     clock,
     ids: randomIds,

@@ -49,8 +49,11 @@ export async function runBroker(config: Config, options: RunOptions = {}): Promi
   if (config.trustProxy) app.set('trust proxy', true);
   let server: Server;
   try {
+    // Webhook subscriptions exist before the first request can publish an event.
+    await deps.webhooks?.start();
     server = await listen(brokerServer(app, serverLimits), config.host, config.port);
   } catch (err) {
+    await deps.webhooks?.stop().catch(() => undefined);
     await deps.repo.close().catch(() => undefined);
     throw err;
   }
@@ -89,6 +92,8 @@ export async function runBroker(config: Config, options: RunOptions = {}): Promi
       const grace = setTimeout(() => server.closeAllConnections(), serverLimits.shutdownGraceMs);
       await closed;
       clearTimeout(grace);
+      // Deliveries in flight end now and stay queued (the next process sends them): bounded.
+      await deps.webhooks?.stop().catch((err: unknown) => logger.warn({ err }, 'webhooks did not stop cleanly'));
       await deps.repo.close();
     })();
     return closing;
