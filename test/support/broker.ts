@@ -14,6 +14,7 @@ import { DEFAULT_LIMITS, type Limits } from '../../src/domain/context.js';
 import { createMemoryRepository } from '../../src/state/memory.js';
 import { connectRedis, createRedisRepository } from '../../src/state/redis.js';
 import type { UploadRepository } from '../../src/domain/ports.js';
+import type { UploadEvents } from '../../src/domain/events.js';
 import { RecentRecords } from '../../src/domain/recent-records.js';
 import type { AzureStoreOptions, S3StoreOptions } from '../../src/stores/options.js';
 import { Client } from './protocol-driver.js';
@@ -67,6 +68,8 @@ export interface BrokerOptions {
   logger?: Logger;
   /** Counts requests against rate limits (createRateGate; undefined when it sets none). */
   rateGate?: RateGate | undefined;
+  /** Where upload events go (a webhook outbox); none when absent. */
+  events?: UploadEvents;
 }
 
 export interface TestBroker {
@@ -102,6 +105,7 @@ export function buildBroker(options: BrokerOptions): TestBroker {
     clock,
     ids: randomIds,
     limits: { ...DEFAULT_LIMITS, ...options.limits },
+    ...(options.events === undefined ? {} : { events: options.events }),
   };
   const app = createApp(deps);
   return {
