@@ -7,6 +7,7 @@ import { requireUser, type Access } from './access.js';
 import { completeBlobUpload } from './blob-complete.js';
 import { initiateBlobUpload } from './blob-uploads.js';
 import type { DomainContext } from './context.js';
+import { abort } from './lifecycle.js';
 import { errors } from './errors.js';
 import type { SessionBlob, UploadSession } from './ports.js';
 import { effectiveState } from './state-machine.js';
@@ -31,15 +32,23 @@ export async function createSession(ctx: DomainContext, access: Access, input: {
   const token = ctx.ids.uploadToken();
   const uploads = new Map<string, UploadRecord>();
   const blobs: SessionBlob[] = [];
-  for (const blob of input.blobs) {
-    const outcome = await initiateBlobUpload(ctx, access, {
-      fileName: blob.name ?? `${blob.sha256}.bin`, size: blob.size, sha256: blob.sha256, sessionId: id, uploadToken: token,
-      ...(blob.mime === undefined ? {} : { mime: blob.mime }),
-      ...(input.temporary === undefined ? {} : { temporary: input.temporary }),
-      ...(input.storageId === undefined ? {} : { storageId: input.storageId }),
-    });
-    uploads.set(blob.sha256, outcome.record);
-    blobs.push({ sha256: blob.sha256, size: blob.size, uploadId: outcome.record.id, alreadyPresent: outcome.kind === 'present', ...(blob.mime === undefined ? {} : { mime: blob.mime }), ...(blob.name === undefined ? {} : { name: blob.name }) });
+  try {
+    for (const blob of input.blobs) {
+      const outcome = await initiateBlobUpload(ctx, access, {
+        fileName: blob.name ?? `${blob.sha256}.bin`, size: blob.size, sha256: blob.sha256, sessionId: id, uploadToken: token,
+        ...(blob.mime === undefined ? {} : { mime: blob.mime }),
+        ...(input.temporary === undefined ? {} : { temporary: input.temporary }),
+        ...(input.storageId === undefined ? {} : { storageId: input.storageId }),
+      });
+      uploads.set(blob.sha256, outcome.record);
+      blobs.push({ sha256: blob.sha256, size: blob.size, uploadId: outcome.record.id, alreadyPresent: outcome.kind === 'present', ...(blob.mime === undefined ? {} : { mime: blob.mime }), ...(blob.name === undefined ? {} : { name: blob.name }) });
+    }
+  } catch (error) {
+    // A blob refused (the user's cap, the tenant's quota, a store failure) refuses the session:
+    // the uploads made for the blobs before it are aborted, so none holds a place or bytes
+    // and no multipart upload stays open in the store. Their records remain, aborted.
+    await Promise.all([...uploads.values()].map((record) => abort(ctx, access, record.id).catch(() => {})));
+    throw error;
   }
   const session: UploadSession = { id, owner: caller.user, tenant: caller.tenant, token, temporary: input.temporary ?? false, state: 'open', createdAt: now, expiresAt: now + ctx.limits.uploadTtlMinutes * 60_000, blobs };
   await ctx.repo.createSession(session);

@@ -6,10 +6,23 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Limits } from '../../src/domain/context.js';
 import { buildBroker, freshStores, redisRepository, storageConfigs, type TestBroker, type TestStores } from '../support/broker.js';
-import { md5b64, testBytes } from '../support/protocol-driver.js';
+import { ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
+import { inject } from 'vitest';
+import { MiB, md5b64, testBytes } from '../support/protocol-driver.js';
+import { s3ClientFor } from '../support/provision.js';
 import { sha256Hex } from '../support/v1-driver.js';
 
 const DAY_S = 24 * 60 * 60;
+
+/** The ids of the multipart uploads open in the test bucket. */
+async function openMultipartUploads(stores: TestStores): Promise<string[]> {
+  const swift = s3ClientFor(inject('swift'));
+  try {
+    return ((await swift.send(new ListMultipartUploadsCommand({ Bucket: stores.s3.bucket }))).Uploads ?? []).map((u) => u.UploadId ?? '').sort();
+  } finally {
+    swift.destroy();
+  }
+}
 
 function manualClock() {
   let time = Date.now();
@@ -112,6 +125,18 @@ describe('upload limits over HTTP', () => {
     // Destroying the open upload frees alice's place.
     expect((await v1.delete(`/uploads/${open.body.id}`)).status).toBeLessThan(300);
     expect((await v1.initiate({ filename: 'more.bin', size: 10 })).status).toBe(202);
+  });
+
+  it('API v1: a session refused at its third blob holds nothing — the uploads made for the first two are aborted in the store too', async () => {
+    const broker = brokerWith({ maxUnfinishedUploadsPerUser: 2 });
+    const blobs = [1, 2, 3].map((n) => ({ sha256: sha256Hex(testBytes(n)), size: 6 * MiB }));
+    const before = await openMultipartUploads(stores);
+    const refused = await broker.v1('alice').post('/upload-sessions', { blobs, storage_id: 's3' });
+    expect([refused.status, refused.body.error]).toEqual([429, 'too_many_uploads']);
+    expect(await broker.repo.quotaUsage('acme', 'alice')).toEqual({ unfinished: 0, tenantBytes: 0 });
+    const listed = await broker.repo.list({ tenant: 'acme', owner: 'alice', limit: 10, offset: 0 });
+    expect(listed.items.map((r) => r.state)).toEqual(['aborted', 'aborted']);
+    expect(await openMultipartUploads(stores)).toEqual(before);
   });
 
   it('two brokers on one Redis, concurrent creates at the cap: exactly one wins', async () => {
