@@ -62,7 +62,10 @@ export function createRedisWebhookQueue(options: RedisWebhookQueueOptions): Webh
       const claimed = (await redis.xautoclaim(stream, subscriber, consumer, input.visibilityMs, '0-0', 'COUNT', count)) as [string, StreamEntry[], string[]?];
       const taken = entries(claimed[1]);
       if (taken.length > 0) return taken;
-      const read = (await reader(subscriber).xreadgroup('GROUP', subscriber, consumer, 'COUNT', count, 'BLOCK', input.blockMs, 'STREAMS', stream, '>')) as Array<[string, StreamEntry[]]> | null;
+      // BLOCK 0 would wait for ever: no wait asked, no BLOCK (and no need of the reader).
+      const read = (input.blockMs > 0
+        ? await reader(subscriber).xreadgroup('GROUP', subscriber, consumer, 'COUNT', count, 'BLOCK', input.blockMs, 'STREAMS', stream, '>')
+        : await redis.xreadgroup('GROUP', subscriber, consumer, 'COUNT', count, 'STREAMS', stream, '>')) as Array<[string, StreamEntry[]]> | null;
       return entries(read?.[0]?.[1] ?? []);
     },
     async hold(subscriber, consumer, entryIds) {
