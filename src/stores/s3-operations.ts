@@ -16,6 +16,7 @@ import { errors } from '../domain/errors.js';
 import { md5Hex } from '../domain/md5.js';
 import type { BlobStore, UploadedPart } from '../domain/ports.js';
 import { s3ObjectFailure } from './object-checks.js';
+import { focusedListParts, type ListPartsPage } from './s3-list-parts.js';
 import { isNoSuchUpload, isNotImplemented, isS3NotFound, s3Status, translateS3Error } from './s3-errors.js';
 import type { StoreTransport } from './transport.js';
 import { ascendingParts } from './xml-bodies.js';
@@ -36,9 +37,18 @@ export function s3Operations({ client, Bucket, transport }: { client: S3Client; 
     }
   }
 
-  function listPage(Key: string, UploadId: string, marker: string | undefined) {
+  // One page, read by the focused scan (s3-list-parts.ts); the SDK's own reading of it stands in
+  // should the scan not have seen the answer.
+  async function listPage(Key: string, UploadId: string, marker: string | undefined): Promise<ListPartsPage> {
     const page = { MaxParts: transport.listPageSize, ...(marker === undefined ? {} : { PartNumberMarker: marker }) };
-    return client.send(new ListPartsCommand({ Bucket, Key, UploadId, ...page }));
+    const command = new ListPartsCommand({ Bucket, Key, UploadId, ...page });
+    const scanned = focusedListParts(command);
+    const answer = await client.send(command);
+    return scanned() ?? {
+      parts: (answer.Parts ?? []).flatMap((p) => (p.PartNumber === undefined ? [] : [{ part: p.PartNumber, size: p.Size ?? 0, ...(p.ETag === undefined ? {} : { etag: p.ETag }) }])),
+      isTruncated: answer.IsTruncated === true,
+      ...(answer.NextPartNumberMarker === undefined ? {} : { nextPartNumberMarker: answer.NextPartNumberMarker }),
+    };
   }
 
   return {
@@ -59,14 +69,13 @@ export function s3Operations({ client, Bucket, transport }: { client: S3Client; 
       try {
         for (;;) {
           const page = await listPage(key, resumableId, marker);
-          for (const p of page.Parts ?? []) {
-            if (p.PartNumber === undefined) continue;
-            const etag = unquote(p.ETag);
-            parts.push({ part: p.PartNumber, size: p.Size ?? 0, ...(etag !== undefined && PLAIN_ETAG.test(etag) ? { md5Hex: etag.toLowerCase() } : {}) });
+          for (const p of page.parts) {
+            const etag = unquote(p.etag);
+            parts.push({ part: p.part, size: p.size, ...(etag !== undefined && PLAIN_ETAG.test(etag) ? { md5Hex: etag.toLowerCase() } : {}) });
           }
           // S3 pages by part number; stop if a store says "truncated" without moving on.
-          const next = page.NextPartNumberMarker;
-          if (!page.IsTruncated || next === undefined || next === marker) break;
+          const next = page.nextPartNumberMarker;
+          if (!page.isTruncated || next === undefined || next === marker) break;
           marker = next;
         }
       } catch (error) {
