@@ -4,7 +4,8 @@ import { V1_ROUTES, ERROR_SCHEMA, type V1Route } from './routes-table.js';
 
 const ERROR_RESPONSES: Record<string, string> = {
   '400': 'Bad input', '401': 'No or bad credentials', '403': 'Not allowed', '404': 'Unknown, or not yours', '409': 'State conflict',
-  '410': 'Expired', '413': 'Too large', '422': 'Verification failed', '502': 'The store failed', '503': 'Store or Redis unavailable (Retry-After)', '504': 'The store timed out',
+  '410': 'Expired', '413': 'Too large, or over the tenant\'s byte quota (quota_exceeded)', '422': 'Verification failed',
+  '429': 'Too many requests (rate_limited) or unfinished uploads (too_many_uploads); Retry-After says when to try again', '502': 'The store failed', '503': 'Store or Redis unavailable (Retry-After)', '504': 'The store timed out',
 };
 
 /** JSON Schema as OpenAPI wants it inline: no $id (ajv's registry name). */
