@@ -71,7 +71,7 @@ describe('a broker killed while delivering a webhook', () => {
     expect(await first.exited).toBe('SIGKILL');
     restarted = true;
 
-    await startBroker(config, port);
+    const second = await startBroker(config, port);
     const delivered = await waitUntil(async () => receiver.delivered()[0], { what: 'the event delivered by the restarted broker', timeoutMs: 30_000 });
     expect(delivered).toBe(held.body);
     expect(receiver.received.filter((r) => r.answer === 'held').every((r) => r.body === held.body)).toBe(true);
@@ -81,6 +81,9 @@ describe('a broker killed while delivering a webhook', () => {
     expect(last?.headers['signpost-event-id']).toBe(event.id);
     expect(verifySignature(SECRET, last?.headers['signpost-signature'] as string, delivered, Date.now() / 1000)).toBe(true);
     receiver.releaseHeld(200);
+    // A SIGTERM stops the delivering broker cleanly: its worker and queue connections close.
+    process.kill(second.pid, 'SIGTERM');
+    expect(await second.exited).toBe(0);
     // Two broker starts from source (tsx) on a busy machine.
   }, 120_000);
 });
