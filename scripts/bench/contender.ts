@@ -3,7 +3,9 @@
 // the AWS SDK's getSignedUrl per request. The parent talks to it over IPC: `start` with the
 // settings, `cpu` for process.cpuUsage(), and the child exits when the channel closes.
 //   node --import tsx scripts/bench/contender.ts   (spawned with an IPC channel, never by hand)
-import { writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { Session } from 'node:inspector/promises';
 import type { AddressInfo } from 'node:net';
@@ -17,7 +19,9 @@ export type ContenderStart =
   | { kind: 'broker'; config: unknown; env: Record<string, string> }
   /** Answers every PATCH/POST with this canned JSON after parsing the body, as the broker's router would. */
   | { kind: 'express'; answer: unknown }
-  | { kind: 'naive'; s3: { endpoint: string; region: string; bucket: string; accessKeyId: string; secretAccessKey: string } };
+  | { kind: 'naive'; s3: { endpoint: string; region: string; bucket: string; accessKeyId: string; secretAccessKey: string } }
+  /** Uppy Companion (a dev dependency, for comparison only) with its S3 routes on the same store. */
+  | { kind: 'companion'; s3: { endpoint: string; region: string; bucket: string; accessKeyId: string; secretAccessKey: string } };
 
 export type ContenderMessage = { type: 'ready'; url: string } | { type: 'cpu'; user: number; system: number } | { type: 'failed'; message: string } | { type: 'profiled' };
 
@@ -63,6 +67,19 @@ async function start(settings: ContenderStart): Promise<string> {
       const answer = settings.answer;
       app.patch('/api/engine/v2/uploads/:id', (_req, res) => void res.json(answer));
       app.post('/api/v1/uploads/:id/parts', (_req, res) => void res.json(answer));
+      return listen(createServer(app));
+    }
+    case 'companion': {
+      // Its options as its docs give them for an S3-compatible store; everything else its defaults.
+      const { app: companionApp } = await import('@uppy/companion');
+      const { endpoint, region, bucket, accessKeyId, secretAccessKey } = settings.s3;
+      const { app } = companionApp({
+        s3: { key: accessKeyId, secret: secretAccessKey, bucket, region, endpoint, forcePathStyle: true },
+        server: { host: '127.0.0.1', protocol: 'http' },
+        filePath: await mkdtemp(join(tmpdir(), 'bench-companion-')),
+        secret: 'bench-companion-secret',
+        corsOrigins: true,
+      });
       return listen(createServer(app));
     }
     case 'naive': {

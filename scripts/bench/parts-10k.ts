@@ -111,8 +111,14 @@ async function main(): Promise<void> {
     // The client initiates the multipart upload (the broker signed the request; the SDK sends the same).
     const uploadId = (await s3.send(new CreateMultipartUploadCommand({ Bucket: 'bench', Key: current.key }))).UploadId ?? '';
     await signAll(current, uploadId, async (signature) => {
-      const put = await fetch(signature.url, { method: 'PUT', headers: signature.headers, body: PART_BYTES });
-      if (!put.ok) throw new Error(`PUT: ${put.status} ${await put.text()}`);
+      // A loaded Swift answers 503 "reduce your request rate": back off and send again (at most 8 times).
+      for (let attempt = 1; ; attempt++) {
+        const put = await fetch(signature.url, { method: 'PUT', headers: signature.headers, body: PART_BYTES });
+        if (put.ok) return;
+        const text = await put.text();
+        if (put.status !== 503 || attempt >= 8) throw new Error(`PUT: ${put.status} ${text}`);
+        await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
+      }
     });
     // The baseline's upload reports the same multipart upload: the replayed listing is this one's.
     for (const s of sides.slice(1)) await signAll(s, uploadId);

@@ -1,7 +1,8 @@
 // The sign path under load, side by side in one run (interleaved rounds, medians): the
 // broker's PlaceOS PATCH ?part=N with an API key and with an HS256 JWT, a bare express 5
 // route taking the same body and answering the broker's JSON, node:http with the AWS SDK's
-// getSignedUrl per request, and API v1's batch signing route in parts per second. Each
+// getSignedUrl per request, Uppy Companion's sign-part route (GET /s3/multipart/:uploadId/:n)
+// on the same Swift, and API v1's batch signing route in parts per second. Each
 // server is a child pinned to core 0; wrk (one thread, 16 connections) and Redis share core 1.
 // CPU per request is the server's own (process.cpuUsage), Redis's beside it (INFO cpu).
 // --baseline <checkout> runs that checkout's broker too, in the same rounds: before and after
@@ -109,7 +110,8 @@ async function main(): Promise<void> {
     const express = await startContender({ kind: 'express', answer: patchAnswer });
     const expressV1 = await startContender({ kind: 'express', answer: v1Answer });
     const naive = await startContender({ kind: 'naive', s3: s3Options });
-    contenders.push(express, expressV1, naive);
+    const companion = await startContender({ kind: 'companion', s3: s3Options });
+    contenders.push(express, expressV1, naive, companion);
 
     // Request n goes to upload n mod 16, part ⌊n/16⌋ mod 10,000 + 2, reporting the part before it done.
     const patchRequest = (uploads: Prepared, auth: Record<string, string>): WrkRequest => ({
@@ -131,6 +133,13 @@ end`,
       pathLua: `"/api/v1/uploads/" .. ids[(n % #ids) + 1] .. "/parts"`,
       bodyLua: `parts((math.floor(n / #ids) * batch) % last + 1)`,
     });
+    // Companion signs a part of any upload id it is given (it asks the store nothing).
+    const companionRequest: WrkRequest = {
+      method: 'GET',
+      headers: {},
+      pathLua: `"/s3/multipart/bench-multipart/" .. ((n % 9999) + 1) .. "?key=bench%2Fcompanion.bin"`,
+      bodyLua: 'nil',
+    };
     const keyAuth = { 'X-API-Key': API_KEY };
     const jwtAuth = { Authorization: `Bearer ${jwt}` };
     type Scenario = { label: string; contender: Contender; script: string; partsPerRequest: number; redis: boolean };
@@ -144,6 +153,7 @@ end`,
       ...(baseline && before ? await brokerScenarios('baseline', baseline, before, 'baseline') : []),
       { label: 'bare express 5, same body', contender: express, script: await scripts.write('patch-express', patchRequest(current, keyAuth)), partsPerRequest: 1, redis: false },
       { label: 'node http + getSignedUrl', contender: naive, script: await scripts.write('patch-naive', patchRequest(current, keyAuth)), partsPerRequest: 1, redis: false },
+      { label: 'Uppy Companion 6.2.2 sign-part', contender: companion, script: await scripts.write('companion-sign', companionRequest), partsPerRequest: 1, redis: false },
       { label: 'bare express 5, v1 body', contender: expressV1, script: await scripts.write('v1-express', v1Request(current)), partsPerRequest: BATCH, redis: false },
     ];
 
@@ -153,7 +163,7 @@ end`,
       const field = (name: string) => Number(new RegExp(`${name}:([0-9.]+)`).exec(info)?.[1] ?? 0);
       return (field('used_cpu_user') + field('used_cpu_sys')) * 1e6;
     };
-    type Sample = { rps: number; cpuUs: number; redisUs: number; p99Ms: number };
+    type Sample = { rps: number; cpuUs: number; redisUs: number; p50Ms: number; p99Ms: number };
     const samples = new Map<string, Sample[]>(scenarios.map((s) => [s.label, []]));
     // Warm-up: JIT, connection pools, Redis scripts loaded.
     for (const scenario of scenarios) await runWrk(scenario.contender.url, scenario.script, { seconds: 1, connections: CONNECTIONS });
@@ -164,7 +174,7 @@ end`,
         const result = await runWrk(scenario.contender.url, scenario.script, { seconds: SECONDS, connections: CONNECTIONS });
         const [cpu1, redis1] = await Promise.all([scenario.contender.cpu(), redisCpu()]);
         if (result.errors > 0) throw new Error(`${scenario.label}: ${result.errors} failed requests in round ${round + 1}`);
-        samples.get(scenario.label)?.push({ rps: result.rps, cpuUs: (cpu1 - cpu0) / result.requests, redisUs: scenario.redis ? (redis1 - redis0) / result.requests : Number.NaN, p99Ms: result.p99Ms });
+        samples.get(scenario.label)?.push({ rps: result.rps, cpuUs: (cpu1 - cpu0) / result.requests, redisUs: scenario.redis ? (redis1 - redis0) / result.requests : Number.NaN, p50Ms: result.p50Ms, p99Ms: result.p99Ms });
       }
       process.stderr.write(`round ${round + 1}/${ROUNDS} done\n`);
     }
@@ -176,20 +186,22 @@ end`,
 
     const summary = scenarios.map((scenario) => {
       const s = samples.get(scenario.label) ?? [];
-      return { ...scenario, rps: median(s.map((x) => x.rps)), cpuUs: median(s.map((x) => x.cpuUs)), redisUs: median(s.map((x) => x.redisUs)), p99Ms: median(s.map((x) => x.p99Ms)), rpsSpread: [Math.min(...s.map((x) => x.rps)), Math.max(...s.map((x) => x.rps))] };
+      return { ...scenario, rps: median(s.map((x) => x.rps)), cpuUs: median(s.map((x) => x.cpuUs)), redisUs: median(s.map((x) => x.redisUs)), p50Ms: median(s.map((x) => x.p50Ms)), p99Ms: median(s.map((x) => x.p99Ms)), rpsSpread: [Math.min(...s.map((x) => x.rps)), Math.max(...s.map((x) => x.rps))] };
     });
     const byLabel = (prefix: string) => summary.find((s) => s.label.startsWith(prefix));
     const bare = byLabel('bare express 5, same')?.rps ?? Number.NaN;
     const naiveRps = byLabel('node http')?.rps ?? Number.NaN;
     const bareV1 = byLabel('bare express 5, v1')?.rps ?? Number.NaN;
+    // Parts signed per second: Companion signs one part a request.
+    const companionRps = byLabel('Uppy Companion')?.rps ?? Number.NaN;
     if (baseline) console.log(`\nbaseline: the broker of ${BASELINE}`);
     console.log(`\nSign path: ${ROUNDS} interleaved rounds of ${SECONDS} s, wrk -t1 -c${CONNECTIONS}, medians; server pinned to one core`);
     console.log(
       table(
-        ['', 'req/s', 'parts/s', 'CPU µs/req', 'Redis µs/req', 'p99 ms', '× bare express', '× naive'],
+        ['', 'req/s', 'parts/s', 'CPU µs/req', 'Redis µs/req', 'p50 ms', 'p99 ms', '× bare express', '× naive', '× Companion (parts/s)'],
         summary.map((s) => {
           const reference = s.label.includes('v1') ? bareV1 : bare;
-          return [s.label, s.rps, s.rps * s.partsPerRequest, s.cpuUs, s.redisUs, s.p99Ms, s.rps / reference, s.label.includes('v1') ? Number.NaN : s.rps / naiveRps];
+          return [s.label, s.rps, s.rps * s.partsPerRequest, s.cpuUs, s.redisUs, s.p50Ms, s.p99Ms, s.rps / reference, s.label.includes('v1') ? Number.NaN : s.rps / naiveRps, (s.rps * s.partsPerRequest) / companionRps];
         }),
       ),
     );
