@@ -29,7 +29,7 @@ export interface Generated {
 
 const sane = (value: string) => value.replace(/[^\t\x20-\x7e\x80-\xff]/g, '?').slice(0, 4_000);
 
-const who: fc.Arbitrary<Who> = fc.oneof(
+export const who: fc.Arbitrary<Who> = fc.oneof(
   { weight: 12, arbitrary: fc.constant('alice' as const) },
   { weight: 1, arbitrary: fc.constantFrom('bob' as const, 'carol' as const, 'admin' as const, 'none' as const) },
   { weight: 2, arbitrary: fc.constantFrom('uploadToken' as const, 'otherUploadToken' as const) },
@@ -46,12 +46,12 @@ const target: fc.Arbitrary<Target> = fc.oneof(
   { weight: 1, arbitrary: fc.integer({ min: 17_000, max: 40_000 }).map((n) => ({ raw: 'u'.repeat(n) })) },
 );
 
-const rawQuery = fc.array(
+export const rawQuery = fc.array(
   fc.oneof(badPercent.map((b) => `file_id=${b}`), badPercent.map((b) => `part=${b}`), badPercent.map((b) => `${b}=1`), fc.constantFrom('a[b]=1', 'part[]=1', 'key[x]=y', '&&', '=', 'key', 'part=1&part=2')),
   { maxLength: 2 },
 );
 
-function body(schema?: Schema, hints: Hints = {}): fc.Arbitrary<Body> {
+export function body(schema?: Schema, hints: Hints = {}): fc.Arbitrary<Body> {
   const json = schema ? aroundSchema(schema, hints) : hostileValue;
   return fc.oneof(
     { weight: schema ? 10 : 2, arbitrary: json.map((value) => ({ json: value })) },
@@ -61,7 +61,7 @@ function body(schema?: Schema, hints: Hints = {}): fc.Arbitrary<Body> {
   );
 }
 
-const contentEncoding = fc.option(fc.constantFrom('gzip', 'deflate', 'br', 'identity', 'x-unknown', 'gzip, gzip'), { freq: 12, nil: undefined });
+export const contentEncoding = fc.option(fc.constantFrom('gzip', 'deflate', 'br', 'identity', 'x-unknown', 'gzip, gzip'), { freq: 12, nil: undefined });
 
 // ---- the routes: every one mounted today, with the schema of its query and body ----
 
