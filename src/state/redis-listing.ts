@@ -7,10 +7,11 @@
 // Index entries outlive their records: Redis expires an unfinished record retention after
 // its expiry (retention.ts) without touching the index. So that the total stays honest,
 // a second sorted set per owner schedules when each entry should be looked at again (its
-// record's forget instant as of create); each listing first takes up to PRUNE_BATCH due
-// entries, drops those whose record is gone, and schedules the others again (a complete
-// record one retention later: an abort of it makes it forgettable). Records met on a page
-// that are gone are dropped too, and the page read again.
+// record's forget instant as of create); each listing first takes the due entries, drops
+// those whose record is gone, and schedules the others again (a complete record one
+// retention later: an abort of it makes it forgettable). Records met on a page that are
+// gone are dropped too, and the page read again. So `total` counts exactly the owner's
+// records as of the request, filtered or not.
 import type { Cluster, Redis } from 'ioredis';
 import type { Clock } from '../domain/clock.js';
 import type { ListQuery, ListResult } from '../domain/ports.js';
@@ -20,7 +21,7 @@ import { decodeRecord } from './record-codec.js';
 import type { RedisKeys } from './redis-keys.js';
 import { forgetAt, isForgotten } from './retention.js';
 
-/** Due index entries looked at per listing; more wait for the next one. */
+/** Due index entries looked at per round of pruning. */
 const PRUNE_BATCH = 200;
 /** Ids whose filter fields one round of a filtered listing reads (one pipelined burst). */
 const SCAN_BATCH = 500;
@@ -44,19 +45,25 @@ export function createRedisListing(redis: Redis | Cluster, keys: RedisKeys, cloc
     if (ids.length > 0) await Promise.all([redis.zrem(owner, ...ids), redis.zrem(forget, ...ids)]);
   }
 
+  // Every due entry, in batches: each is dropped or scheduled past now, so this ends, and a
+  // backlog (the day a deployment's old uploads all come due) is paid once, not per request.
   async function prune(owner: string, forget: string, now: number): Promise<void> {
-    const due = await redis.zrangebyscore(forget, '-inf', now, 'LIMIT', 0, PRUNE_BATCH);
-    if (due.length === 0) return;
-    const rows = await Promise.all(due.map((id) => redis.hmget(keys.record(id), 'state', 'expiresAt')));
-    const dropped: string[] = [];
-    const again: Array<number | string> = [];
-    due.forEach((id, index) => {
-      const [state = null, expiresAt = null] = rows[index] ?? [];
-      if (gone(state, expiresAt, now)) dropped.push(id);
-      else again.push(forgetAt({ state: state as UploadState, expiresAt: Number(expiresAt) }, retention) ?? now + retention, id);
-    });
-    await drop(owner, forget, dropped);
-    if (again.length > 0) await redis.zadd(forget, ...again);
+    for (;;) {
+      const due = await redis.zrangebyscore(forget, '-inf', now, 'LIMIT', 0, PRUNE_BATCH);
+      if (due.length === 0) return;
+      const rows = await Promise.all(due.map((id) => redis.hmget(keys.record(id), 'state', 'expiresAt')));
+      const dropped: string[] = [];
+      const again: Array<number | string> = [];
+      due.forEach((id, index) => {
+        const [state = null, expiresAt = null] = rows[index] ?? [];
+        if (gone(state, expiresAt, now)) dropped.push(id);
+        // After now in any case: an entry due again at once would keep this loop going.
+        else again.push(Math.max(forgetAt({ state: state as UploadState, expiresAt: Number(expiresAt) }, retention) ?? now + retention, now + 1), id);
+      });
+      await drop(owner, forget, dropped);
+      if (again.length > 0) await redis.zadd(forget, ...again);
+      if (due.length < PRUNE_BATCH) return;
+    }
   }
 
   /** The page straight from the index; entries whose record is gone are dropped and the page read again. */

@@ -42,6 +42,16 @@ describe.each([memoryImplementation, redisImplementation, clusterImplementation]
     expect(await h.repo.list({ ...query, limit: 1, offset: 2 })).toEqual({ items: [], total: 2 });
   });
 
+  it('a backlog of forgotten uploads larger than one round of pruning leaves the total at once', async () => {
+    // The newest, so the page itself meets none of the forgotten ones: only pruning removes them.
+    const kept = uploadRecord(h.clock, { createdAt: h.clock.now() + 1_000 });
+    await createAll([kept, ...Array.from({ length: 450 }, (_, n) => uploadRecord(h.clock, { createdAt: h.clock.now() + n }))]);
+    await h.repo.transition(kept.id, ['pending'], 'complete', h.clock.now());
+    h.clock.advance(HOUR + RETENTION + 1);
+    const page = await h.repo.list({ ...query, limit: 1 });
+    expect([ids(page), page.total]).toEqual([[kept.id], 1]);
+  });
+
   it('fills a page past forgotten uploads on it', async () => {
     const t = h.clock.now();
     const kept = [uploadRecord(h.clock, { createdAt: t + 1 }), uploadRecord(h.clock, { createdAt: t + 2 }), uploadRecord(h.clock, { createdAt: t + 3 })];
