@@ -28,6 +28,7 @@ export function createRedisWebhookQueue(options: RedisWebhookQueueOptions): Webh
   const attempts = `${keyPrefix}:{webhooks}:attempts`;
   const maxEntries = options.maxEntries ?? 100_000;
   const readers = new Map<string, Redis | Cluster>();
+  const cursors = new Map<string, string>();
   const reader = (subscriber: string) => {
     let client = readers.get(subscriber);
     if (!client) readers.set(subscriber, (client = options.connect()));
@@ -59,7 +60,11 @@ export function createRedisWebhookQueue(options: RedisWebhookQueueOptions): Webh
     },
     async take(input: TakeInput) {
       const { subscriber, consumer, count } = input;
-      const claimed = (await redis.xautoclaim(stream, subscriber, consumer, input.visibilityMs, '0-0', 'COUNT', count)) as [string, StreamEntry[], string[]?];
+      // XAUTOCLAIM looks at about 10 × COUNT pending entries a call: go on from where the last
+      // call stopped, so entries deep in a long pending list (most held by live processes) are
+      // reached too; the cursor wraps to 0-0 at the end.
+      const claimed = (await redis.xautoclaim(stream, subscriber, consumer, input.visibilityMs, cursors.get(subscriber) ?? '0-0', 'COUNT', count)) as [string, StreamEntry[], string[]?];
+      cursors.set(subscriber, claimed[0]);
       const taken = entries(claimed[1]);
       if (taken.length > 0) return taken;
       // BLOCK 0 would wait for ever: no wait asked, no BLOCK (and no need of the reader).

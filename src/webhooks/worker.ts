@@ -43,6 +43,12 @@ export function backoffMs(failures: number, settings: Pick<WebhookSettings, 'bac
 }
 
 const BLOCK_MS = 1_000;
+/**
+ * Events one process holds per endpoint, sending or waiting to retry. Waiting takes no sending
+ * slot (`concurrency` bounds POSTs), so a few events a receiver keeps refusing do not stop the
+ * others behind them; this bounds the memory and the heartbeat when the endpoint is down.
+ */
+const MAX_HELD = 1_000;
 
 export function startWebhookWorker(options: WorkerOptions): WebhookWorker {
   const { queue, settings, consumer, clock, logger, metrics } = options;
@@ -52,21 +58,31 @@ export function startWebhookWorker(options: WorkerOptions): WebhookWorker {
 
   async function runEndpoint(endpoint: WebhookEndpoint, label: string): Promise<void> {
     const subscriber = subscriberName(endpoint);
-    const inFlight = new Set<string>();
+    const held = new Set<string>();
     const deliveries = new Set<Promise<void>>();
+    let sending = 0;
+    // Wakes the loop when a slot frees (an attempt ended, a delivery finished) or on stop.
+    let wake: (() => void) | undefined;
+    const changed = () => new Promise<void>((resolve) => (wake = resolve));
+    const notify = () => {
+      wake?.();
+      wake = undefined;
+    };
+    stopping.signal.addEventListener('abort', notify);
+    const slots = { begin: () => void (sending += 1), end: () => { sending -= 1; notify(); } };
     const heartbeat = setInterval(() => {
-      queue.hold(subscriber, consumer, [...inFlight]).catch((err: unknown) => logger.warn({ err, endpoint: label }, 'webhook heartbeat failed'));
+      queue.hold(subscriber, consumer, [...held]).catch((err: unknown) => logger.warn({ err, endpoint: label }, 'webhook heartbeat failed'));
     }, Math.max(10, Math.floor(settings.visibilityMs / 3)));
     heartbeat.unref();
     try {
       while (!stopping.signal.aborted) {
-        if (inFlight.size >= settings.concurrency) {
-          await Promise.race(deliveries);
+        if (sending >= settings.concurrency || held.size >= MAX_HELD) {
+          await changed();
           continue;
         }
         let taken: TakenEntry[];
         try {
-          taken = await queue.take({ subscriber, consumer, count: settings.concurrency - inFlight.size, blockMs: Math.min(BLOCK_MS, settings.visibilityMs), visibilityMs: settings.visibilityMs });
+          taken = await queue.take({ subscriber, consumer, count: Math.min(settings.concurrency - sending, MAX_HELD - held.size), blockMs: Math.min(BLOCK_MS, settings.visibilityMs), visibilityMs: settings.visibilityMs });
         } catch (err) {
           if (stopping.signal.aborted) break;
           // Redis down, or its group gone (a flushed Redis): make it again and wait a little.
@@ -76,53 +92,77 @@ export function startWebhookWorker(options: WorkerOptions): WebhookWorker {
           continue;
         }
         for (const entry of taken) {
-          inFlight.add(entry.entryId);
-          const delivery = deliver(endpoint, label, subscriber, entry)
+          held.add(entry.entryId);
+          // deliver() takes its slot before its first await: the next turn of the loop counts it.
+          const delivery = deliver(endpoint, label, subscriber, entry, slots)
             .catch((err: unknown) => logger.warn({ err, endpoint: label }, 'webhook delivery interrupted; the event stays queued'))
             .finally(() => {
-              inFlight.delete(entry.entryId);
+              held.delete(entry.entryId);
               deliveries.delete(delivery);
+              notify();
             });
           deliveries.add(delivery);
         }
       }
     } finally {
       clearInterval(heartbeat);
+      stopping.signal.removeEventListener('abort', notify);
       await Promise.allSettled(deliveries);
     }
   }
 
   /** Until delivered, given up, or the broker stops (then the event stays pending for a successor). */
-  async function deliver(endpoint: WebhookEndpoint, label: string, subscriber: string, entry: TakenEntry): Promise<void> {
-    const facts = eventFacts(entry.body);
-    if (endpoint.events && !endpoint.events.some((type) => type === facts.type)) {
-      await queue.ack(subscriber, entry.entryId);
-      return;
-    }
+  async function deliver(endpoint: WebhookEndpoint, label: string, subscriber: string, entry: TakenEntry, slots: { begin(): void; end(): void }): Promise<void> {
     while (!stopping.signal.aborted) {
-      const attempt = await queue.countAttempt(subscriber, entry.entryId);
-      const result = await attemptDelivery({ endpoint, body: entry.body, eventId: facts.id, eventType: facts.type, attempt, nowMs: clock.now(), timeoutMs: settings.timeoutMs, stop: stopping.signal });
-      if (result.ok) {
-        await queue.ack(subscriber, entry.entryId);
-        metrics?.delivered.inc({ endpoint: label });
-        logger.debug({ endpoint: label, event: facts.id, type: facts.type, attempt }, 'webhook delivered');
-        return;
+      slots.begin();
+      let wait: number | undefined;
+      try {
+        wait = await attemptOnce(endpoint, label, subscriber, entry);
+      } finally {
+        slots.end();
       }
-      if (stopping.signal.aborted) return;
-      metrics?.failedAttempts.inc({ endpoint: label, reason: result.reason });
-      const age = clock.now() - facts.createdAt;
-      if (attempt >= settings.maxAttempts || !(age < settings.maxAgeMs)) {
-        const reason = `${attempt} attempts over ${Math.round(age / 1000)} s; last: ${result.detail}`;
-        await queue.deadLetter(subscriber, entry.entryId, entry.body, reason);
-        metrics?.dead.inc({ endpoint: label });
-        logger.error({ endpoint: label, event: facts.id, type: facts.type, reason }, 'webhook given up: event moved to the dead letters');
-        return;
-      }
-      const wait = backoffMs(attempt, settings, random);
-      metrics?.retried.inc({ endpoint: label });
-      logger.warn({ endpoint: label, event: facts.id, type: facts.type, attempt, reason: result.detail, retryInMs: wait }, 'webhook attempt failed; retrying');
+      if (wait === undefined) return;
       await pause(wait);
     }
+  }
+
+  /** One attempt and what follows it; the wait before the next attempt, or undefined when done. */
+  async function attemptOnce(endpoint: WebhookEndpoint, label: string, subscriber: string, entry: TakenEntry): Promise<number | undefined> {
+    let facts: ReturnType<typeof eventFacts>;
+    try {
+      facts = eventFacts(entry.body);
+    } catch {
+      // Not written by a broker (the stream was written by hand): nothing to send.
+      await queue.deadLetter(subscriber, entry.entryId, entry.body, 'not an event body');
+      metrics?.dead.inc({ endpoint: label });
+      return undefined;
+    }
+    if (endpoint.events && !endpoint.events.some((type) => type === facts.type)) {
+      await queue.ack(subscriber, entry.entryId);
+      return undefined;
+    }
+    const attempt = await queue.countAttempt(subscriber, entry.entryId);
+    const result = await attemptDelivery({ endpoint, body: entry.body, eventId: facts.id, eventType: facts.type, attempt, nowMs: clock.now(), timeoutMs: settings.timeoutMs, stop: stopping.signal });
+    if (result.ok) {
+      await queue.ack(subscriber, entry.entryId);
+      metrics?.delivered.inc({ endpoint: label });
+      logger.debug({ endpoint: label, event: facts.id, type: facts.type, attempt }, 'webhook delivered');
+      return undefined;
+    }
+    if (stopping.signal.aborted) return undefined;
+    metrics?.failedAttempts.inc({ endpoint: label, reason: result.reason });
+    const age = clock.now() - facts.createdAt;
+    if (attempt >= settings.maxAttempts || !(age < settings.maxAgeMs)) {
+      const reason = `${attempt} attempts over ${Math.round(age / 1000)} s; last: ${result.detail}`;
+      await queue.deadLetter(subscriber, entry.entryId, entry.body, reason);
+      metrics?.dead.inc({ endpoint: label });
+      logger.error({ endpoint: label, event: facts.id, type: facts.type, reason }, 'webhook given up: event moved to the dead letters');
+      return undefined;
+    }
+    const wait = backoffMs(attempt, settings, random);
+    metrics?.retried.inc({ endpoint: label });
+    logger.warn({ endpoint: label, event: facts.id, type: facts.type, attempt, reason: result.detail, retryInMs: wait }, 'webhook attempt failed; retrying');
+    return wait;
   }
 
   /** Waits `ms`, or less when the broker stops. */
