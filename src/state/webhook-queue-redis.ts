@@ -17,6 +17,8 @@ export interface RedisWebhookQueueOptions {
   keyPrefix: string;
   /** The stream is trimmed to about this many entries (oldest first). */
   maxEntries?: number;
+  /** A consumer (a broker process, gone) with nothing pending, idle this long, is removed from its group; default an hour. */
+  pruneIdleMs?: number;
 }
 
 type StreamEntry = [id: string, fields: string[] | null];
@@ -29,6 +31,20 @@ export function createRedisWebhookQueue(options: RedisWebhookQueueOptions): Webh
   const maxEntries = options.maxEntries ?? 100_000;
   const readers = new Map<string, Redis | Cluster>();
   const cursors = new Map<string, string>();
+  const pruneIdleMs = options.pruneIdleMs ?? 3_600_000;
+  const prunedAt = new Map<string, number>();
+  // Every restart is a new consumer name; without this, groups would list every process that ever ran.
+  async function pruneConsumers(subscriber: string, self: string): Promise<void> {
+    const now = Date.now();
+    if (now - (prunedAt.get(subscriber) ?? 0) < Math.min(pruneIdleMs, 600_000)) return;
+    prunedAt.set(subscriber, now);
+    const consumers = (await redis.xinfo('CONSUMERS', stream, subscriber)) as Array<Array<string | number>>;
+    for (const info of consumers) {
+      const field = (name: string) => info[info.indexOf(name) + 1];
+      const name = String(field('name'));
+      if (name !== self && Number(field('pending')) === 0 && Number(field('idle')) >= pruneIdleMs) await redis.xgroup('DELCONSUMER', stream, subscriber, name);
+    }
+  }
   const reader = (subscriber: string) => {
     let client = readers.get(subscriber);
     if (!client) readers.set(subscriber, (client = options.connect()));
@@ -60,6 +76,7 @@ export function createRedisWebhookQueue(options: RedisWebhookQueueOptions): Webh
     },
     async take(input: TakeInput) {
       const { subscriber, consumer, count } = input;
+      await pruneConsumers(subscriber, consumer);
       // XAUTOCLAIM looks at about 10 × COUNT pending entries a call: go on from where the last
       // call stopped, so entries deep in a long pending list (most held by live processes) are
       // reached too; the cursor wraps to 0-0 at the end.

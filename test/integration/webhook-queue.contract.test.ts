@@ -122,3 +122,30 @@ describe.each(implementations)('webhook queue (%s)', (_name, make) => {
     expect(await take(queue, 'a', 'c2', 10, 0)).toEqual([]);
   });
 });
+
+describe('webhook queue (redis): consumers of processes gone', () => {
+  it('are removed from the group once idle with nothing pending; one with pending entries stays', async () => {
+    const connect = () => connectRedis(inject('redis').url);
+    const prefix = `t${randomBytes(4).toString('hex')}`;
+    const queue = createRedisWebhookQueue({ redis: connect(), connect, keyPrefix: prefix, pruneIdleMs: 100 });
+    const look = connect();
+    try {
+      await queue.ensureSubscribers(['a']);
+      await queue.append('done');
+      await queue.append('unfinished');
+      const [done] = await queue.take({ subscriber: 'a', consumer: 'gone', count: 1, blockMs: 0, visibilityMs: 60_000 });
+      await queue.ack('a', done?.entryId ?? '');
+      await queue.take({ subscriber: 'a', consumer: 'crashed', count: 1, blockMs: 0, visibilityMs: 60_000 });
+      const names = async () => ((await look.xinfo('CONSUMERS', `${prefix}:{webhooks}:events`, 'a')) as Array<Array<string | number>>).map((info) => String(info[1]));
+      expect((await names()).sort()).toEqual(['crashed', 'gone']);
+      await waitUntil(async () => {
+        await queue.take({ subscriber: 'a', consumer: 'alive', count: 1, blockMs: 0, visibilityMs: 60_000 });
+        return !(await names()).includes('gone');
+      }, { what: 'the idle consumer to be removed', timeoutMs: 10_000 });
+      expect(await names()).toContain('crashed');
+    } finally {
+      look.disconnect();
+      await queue.close();
+    }
+  });
+});
