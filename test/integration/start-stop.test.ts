@@ -9,6 +9,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { acceptsConnections, freePort, waitUntil } from '../../scripts/servers/ports.js';
 import { descendants, isRunning, launch, type Launched } from '../support/processes.js';
 
+// Each test starts an entry point under tsx (npm start also two stores): with one CPU hog beside
+// it that took 40 s here, past vitest's default 30 s per test, hence the timeouts below.
 const launched: Launched[] = [];
 afterEach(() => {
   for (const process of launched.splice(0)) process.killGroup();
@@ -55,7 +57,7 @@ describe('a busy port', () => {
     expect(await broker.exited).toBe(1);
     expect(broker.output()).toContain(`signpost: port ${port} on 127.0.0.1 is already in use`);
     expect(broker.output()).not.toMatch(/Signpost is running|starting embedded object stores|at .*\.ts:\d+/);
-  });
+  }, 90_000);
 
   it('stops the production entry with the same message, exit 1', async () => {
     const config = join(dir, 'config.json');
@@ -68,11 +70,11 @@ describe('a busy port', () => {
     expect(await broker.exited).toBe(1);
     expect(broker.output()).toContain(`signpost: port ${port} on 127.0.0.1 is already in use`);
     expect(broker.output()).not.toMatch(/signpost listening|at .*\.ts:\d+/);
-  });
+  }, 90_000);
 
   it('still answers on the port: the squatter was never displaced', async () => {
     expect(await acceptsConnections(port)).toBe(true);
-  });
+  }, 90_000);
 });
 
 describe('SIGTERM to npm start', () => {
@@ -99,7 +101,7 @@ describe('SIGTERM to npm start', () => {
     for (const taken of [port, ...storePorts]) {
       await waitUntil(async () => !(await acceptsConnections(taken)), { what: `port ${taken} to be free`, timeoutMs: 10_000 });
     }
-  });
+  }, 120_000);
 
   it('during start-up (the stores still starting) it waits for them, stops them and exits 0', async () => {
     const port = await freePort();
@@ -121,5 +123,5 @@ describe('SIGTERM to npm start', () => {
       timeoutMs: 30_000,
     });
     expect(await acceptsConnections(port)).toBe(false);
-  });
+  }, 120_000);
 });

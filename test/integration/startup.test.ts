@@ -45,14 +45,16 @@ describe('starting the broker', () => {
     const broker = run('src/main.ts', { SIGNPOST_CONFIG: config, PORT: '0' });
     expect(await broker.exited).toBe(1);
     expect(broker.output()).toMatch(/signpost: SIGNPOST_CONFIG=.*bad\.json: .*bucket/);
-  });
+    // tsx compiling the entry took 28 s with one CPU hog beside the suite: more than vitest's default leaves.
+  }, 90_000);
 
   it('npm start without config runs embedded stores and takes an upload with the printed dev key; SIGTERM stops everything', async () => {
     const port = await freePort();
     const broker = run('scripts/start.ts', { PORT: String(port), SIGNPOST_CONFIG: '', REDIS_URL: '' });
     let storePorts: number[] = [];
     try {
-      const [, key] = await waitFor(broker.output, /dev API key (\S+)/, 30_000);
+      // Two embedded stores start first: on a busy machine that alone can take most of a minute.
+      const [, key] = await waitFor(broker.output, /dev API key (\S+)/, 90_000);
       storePorts = [...broker.output().matchAll(/(?:s3rver|Azurite) http:\/\/127\.0\.0\.1:(\d+)/g)].map((m) => Number(m[1]));
       expect(storePorts).toHaveLength(2);
       const api = `http://127.0.0.1:${port}/api/engine/v2/uploads`;
@@ -81,5 +83,5 @@ describe('starting the broker', () => {
     expect(await broker.exited).toBe(0);
     // The embedded stores went with it.
     for (const storePort of [port, ...storePorts]) expect(await acceptsConnections(storePort), `port ${storePort}`).toBe(false);
-  });
+  }, 120_000);
 });

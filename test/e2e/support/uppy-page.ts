@@ -66,7 +66,8 @@ export class UppyPage {
     const page = await context.newPage();
     const uppy = new UppyPage(page);
     await page.goto(`${origin}/`);
-    await page.locator('body[data-ready="true"]').waitFor({ state: 'attached', timeout: 15_000 });
+    // The page's bundle is built on first request (esbuild): generous on a busy machine, like the demo page's.
+    await page.locator('body[data-ready="true"]').waitFor({ state: 'attached', timeout: 60_000 });
     return uppy;
   }
 
