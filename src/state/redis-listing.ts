@@ -1,8 +1,9 @@
 // Listing one owner's uploads from Redis by index (issue 9): the owner's sorted set of ids
 // (scored by createdAt) pages the common query directly — ZREVRANGE of the page, one
 // HGETALL per record on it, ZCARD for the total — so a page costs O(limit), not O(uploads
-// of the owner). Filtered queries (search, tags, storage) read only the fields they filter
-// on, in batches, and HGETALL only the page.
+// of the owner). Filtered queries (search, tags, storage) read what they filter on — name,
+// storage, tags, which never change after create — from a per-owner hash of those facts, one
+// HMGET per batch of 500 ids, and HGETALL only the page.
 //
 // Index entries outlive their records: Redis expires an unfinished record retention after
 // its expiry (retention.ts) without touching the index. So that the total stays honest,
@@ -25,7 +26,6 @@ import { forgetAt, isForgotten } from './retention.js';
 const PRUNE_BATCH = 200;
 /** Ids whose filter fields one round of a filtered listing reads (one pipelined burst). */
 const SCAN_BATCH = 500;
-const FILTER_FIELDS = ['tenant', 'owner', 'fileName', 'tags', 'storageId', 'state', 'expiresAt'] as const;
 
 export interface RedisListing {
   /** Index a new record for its owner's listing. */
@@ -36,18 +36,19 @@ export interface RedisListing {
 export function createRedisListing(redis: Redis | Cluster, keys: RedisKeys, clock: Clock, retention: number): RedisListing {
   const ownerKeys = (query: Pick<ListQuery, 'tenant' | 'owner'>) => {
     const owner = keys.owner(query.tenant, query.owner);
-    return { owner, forget: `${owner}:forget` };
+    return { owner, forget: `${owner}:forget`, facts: `${owner}:facts` };
   };
   const gone = (state: string | null, expiresAt: string | null, now: number) =>
     state === null || expiresAt === null || isForgotten({ state: state as UploadState, expiresAt: Number(expiresAt) }, now, retention);
 
-  async function drop(owner: string, forget: string, ids: string[]): Promise<void> {
-    if (ids.length > 0) await Promise.all([redis.zrem(owner, ...ids), redis.zrem(forget, ...ids)]);
+  async function drop({ owner, forget, facts }: OwnerKeys, ids: string[]): Promise<void> {
+    if (ids.length > 0) await Promise.all([redis.zrem(owner, ...ids), redis.zrem(forget, ...ids), redis.hdel(facts, ...ids)]);
   }
 
   // Every due entry, in batches: each is dropped or scheduled past now, so this ends, and a
   // backlog (the day a deployment's old uploads all come due) is paid once, not per request.
-  async function prune(owner: string, forget: string, now: number): Promise<void> {
+  async function prune(index: OwnerKeys, now: number): Promise<void> {
+    const { forget } = index;
     for (;;) {
       const due = await redis.zrangebyscore(forget, '-inf', now, 'LIMIT', 0, PRUNE_BATCH);
       if (due.length === 0) return;
@@ -60,14 +61,15 @@ export function createRedisListing(redis: Redis | Cluster, keys: RedisKeys, cloc
         // After now in any case: an entry due again at once would keep this loop going.
         else again.push(Math.max(forgetAt({ state: state as UploadState, expiresAt: Number(expiresAt) }, retention) ?? now + retention, now + 1), id);
       });
-      await drop(owner, forget, dropped);
+      await drop(index, dropped);
       if (again.length > 0) await redis.zadd(forget, ...again);
       if (due.length < PRUNE_BATCH) return;
     }
   }
 
   /** The page straight from the index; entries whose record is gone are dropped and the page read again. */
-  async function indexPage(query: ListQuery, owner: string, forget: string, now: number): Promise<ListResult> {
+  async function indexPage(query: ListQuery, index: OwnerKeys, now: number): Promise<ListResult> {
+    const { owner } = index;
     for (;;) {
       const ids = query.limit > 0 ? await redis.zrevrange(owner, query.offset, query.offset + query.limit - 1) : [];
       const hashes = await Promise.all(ids.map((id) => redis.hgetall(keys.record(id))));
@@ -79,52 +81,110 @@ export function createRedisListing(redis: Redis | Cluster, keys: RedisKeys, cloc
         else missing.push(id);
       });
       if (missing.length === 0) return { items, total: await redis.zcard(owner) };
-      await drop(owner, forget, missing);
+      await drop(index, missing);
     }
   }
 
-  /** Every entry's filter fields, in batches: the matches are counted, only the page's records read whole. */
-  async function filteredPage(query: ListQuery, owner: string, forget: string, now: number): Promise<ListResult> {
-    const pageIds: string[] = [];
-    const missing: string[] = [];
-    let total = 0;
-    for (let start = 0; ; start += SCAN_BATCH) {
-      const ids = await redis.zrevrange(owner, start, start + SCAN_BATCH - 1);
-      const rows = await Promise.all(ids.map((id) => redis.hmget(keys.record(id), ...FILTER_FIELDS)));
-      ids.forEach((id, index) => {
-        const [tenant, ownerName, fileName, tags, storageId, state, expiresAt] = rows[index] ?? [];
-        if (gone(state ?? null, expiresAt ?? null, now)) return void missing.push(id);
-        const facts = { tenant: tenant ?? '', owner: ownerName ?? '', fileName: fileName ?? '', tags: parseTags(tags ?? null), storageId: storageId ?? '' };
-        if (!matchesQuery(facts, query)) return;
-        if (total >= query.offset && pageIds.length < query.limit) pageIds.push(id);
-        total += 1;
+  /**
+   * The filter facts of a batch of ids: one HMGET of the owner's facts hash. Ids indexed
+   * before it existed are read from their records once and their facts written; null for
+   * an id whose record is gone.
+   */
+  async function factsOf(index: OwnerKeys, ids: string[], now: number): Promise<Array<Facts | null>> {
+    const raw = ids.length > 0 ? await redis.hmget(index.facts, ...ids) : [];
+    const unknown = ids.filter((_, n) => raw[n] == null);
+    const read = new Map<string, Facts>();
+    if (unknown.length > 0) {
+      const rows = await Promise.all(unknown.map((id) => redis.hmget(keys.record(id), 'fileName', 'storageId', 'tags', 'state', 'expiresAt')));
+      const backfill: string[] = [];
+      unknown.forEach((id, n) => {
+        const [fileName = null, storageId = null, tags = null, state = null, expiresAt = null] = rows[n] ?? [];
+        if (gone(state, expiresAt, now)) return;
+        const facts: Facts = [fileName ?? '', storageId ?? '', parseTags(tags)];
+        read.set(id, facts);
+        backfill.push(id, JSON.stringify(facts));
       });
-      if (ids.length < SCAN_BATCH) break;
+      if (backfill.length > 0) await redis.hset(index.facts, ...backfill);
     }
-    await drop(owner, forget, missing);
-    const hashes = await Promise.all(pageIds.map((id) => redis.hgetall(keys.record(id))));
-    const items = hashes.flatMap((hash) => {
-      const record = decodeRecord(hash);
-      return record && !isForgotten(record, now, retention) ? [record] : [];
+    return ids.map((id, n) => {
+      const stored = raw[n];
+      return stored == null ? (read.get(id) ?? null) : parseFacts(stored);
     });
-    return { items, total };
+  }
+
+  /**
+   * The matches counted over every entry, in batches of SCAN_BATCH (two commands each); only
+   * the page's records are read whole. One of those gone since: dropped, and counted again.
+   */
+  async function filteredPage(query: ListQuery, index: OwnerKeys, now: number): Promise<ListResult> {
+    for (;;) {
+      const pageIds: string[] = [];
+      const missing: string[] = [];
+      let total = 0;
+      for (let start = 0; ; start += SCAN_BATCH) {
+        const ids = await redis.zrevrange(index.owner, start, start + SCAN_BATCH - 1);
+        const facts = await factsOf(index, ids, now);
+        ids.forEach((id, n) => {
+          const fact = facts[n];
+          if (!fact) return void missing.push(id);
+          const [fileName, storageId, tags] = fact;
+          if (!matchesQuery({ tenant: query.tenant, owner: query.owner, fileName, storageId, tags }, query)) return;
+          if (total >= query.offset && pageIds.length < query.limit) pageIds.push(id);
+          total += 1;
+        });
+        if (ids.length < SCAN_BATCH) break;
+      }
+      const hashes = await Promise.all(pageIds.map((id) => redis.hgetall(keys.record(id))));
+      const items: UploadRecord[] = [];
+      pageIds.forEach((id, n) => {
+        const record = decodeRecord(hashes[n] ?? {});
+        if (record && !isForgotten(record, now, retention)) items.push(record);
+        else missing.push(id);
+      });
+      await drop(index, missing);
+      if (items.length === pageIds.length) return { items, total };
+    }
   }
 
   return {
     index: async (record) => {
-      const { owner, forget } = ownerKeys(record);
+      const { owner, forget, facts } = ownerKeys(record);
+      const fact: Facts = [record.fileName, record.storageId, record.tags];
       await Promise.all([
         redis.zadd(owner, record.createdAt, record.id),
         redis.zadd(forget, forgetAt(record, retention) ?? record.createdAt + retention, record.id),
+        redis.hset(facts, record.id, JSON.stringify(fact)),
       ]);
     },
     list: async (query) => {
-      const { owner, forget } = ownerKeys(query);
+      const index = ownerKeys(query);
       const now = clock.now();
-      await prune(owner, forget, now);
-      return isFiltered(query) ? filteredPage(query, owner, forget, now) : indexPage(query, owner, forget, now);
+      await prune(index, now);
+      return isFiltered(query) ? filteredPage(query, index, now) : indexPage(query, index, now);
     },
   };
+}
+
+/** What a filtered query looks at, kept per owner: name, storage and tags never change after create. */
+type Facts = [fileName: string, storageId: string, tags: string[]];
+
+interface OwnerKeys {
+  /** Sorted set of the owner's upload ids by createdAt. */
+  owner: string;
+  /** Sorted set: when to look at each entry again (see above). */
+  forget: string;
+  /** Hash: upload id → JSON Facts. */
+  facts: string;
+}
+
+function parseFacts(raw: string): Facts | null {
+  try {
+    const value: unknown = JSON.parse(raw);
+    if (!Array.isArray(value) || typeof value[0] !== 'string' || typeof value[1] !== 'string') return null;
+    return [value[0], value[1], Array.isArray(value[2]) ? value[2].filter((tag): tag is string => typeof tag === 'string') : []];
+  } catch {
+    return null;
+  }
 }
 
 function parseTags(raw: string | null): string[] {

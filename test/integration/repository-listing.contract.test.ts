@@ -2,7 +2,8 @@
 // upload): pages and totals stay exact when records beyond the page, or on it, have been
 // forgotten, and filtered queries page and count correctly across more than one batch of
 // the Redis scan (redis-listing.ts) — against memory, Redis and a Redis Cluster.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startRedisCluster, type RedisCluster } from '../../scripts/servers/redis-cluster.js';
 import type { UploadRecord } from '../../src/domain/upload.js';
 import { HOUR, RETENTION, memoryImplementation, redisClusterImplementation, redisImplementation, uploadRecord, useHarness } from './repository-fixtures.js';
@@ -105,5 +106,29 @@ describe.each([memoryImplementation, redisImplementation, clusterImplementation]
     const plain = await h.repo.list({ ...query, offset: 1_195, limit: 10 });
     expect({ ids: ids(plain), total: plain.total }).toEqual(expected(() => true, 1_195, 10));
     expect((await h.repo.list({ ...query, limit: 1 })).items[0]).toStrictEqual(newest[0]);
+  });
+});
+
+// What only Redis has: uploads indexed before the per-owner facts hash existed (or whose facts
+// were lost) are read from their records once, and their facts written back.
+describe('Redis listing: uploads indexed without filter facts', () => {
+  const h = useHarness(redisImplementation);
+  it('filters them from their records and writes their facts back', async () => {
+    const t = h.clock.now();
+    const records = [uploadRecord(h.clock, { createdAt: t + 1, fileName: 'lobby.mp4' }), uploadRecord(h.clock, { createdAt: t + 2, fileName: 'hall.mp4', storageId: 'store-azure' })];
+    for (const record of records) await h.repo.create(record);
+    const admin = new Redis(inject('redis').url);
+    try {
+      const [factsKey] = await admin.keys(`${h.prefix}:owner:*:facts`);
+      expect(await admin.hlen(factsKey ?? 'missing')).toBe(2);
+      await admin.del(factsKey ?? 'missing');
+      const found = await h.repo.list({ ...{ tenant: 'tenant-1', owner: 'user-1', limit: 10, offset: 0 }, search: 'LOBBY' });
+      expect([ids(found), found.total]).toEqual([[records[0]?.id], 1]);
+      expect(await admin.hlen(factsKey ?? 'missing')).toBe(2);
+      const azure = await h.repo.list({ tenant: 'tenant-1', owner: 'user-1', limit: 10, offset: 0, storageId: 'store-azure' });
+      expect([ids(azure), azure.total]).toEqual([[records[1]?.id], 1]);
+    } finally {
+      admin.disconnect();
+    }
   });
 });
