@@ -1,6 +1,8 @@
 // Redis key layout (PROTOCOL.md "State in Redis"). Everything about one upload sits under
 // the hash tag `{<id>}`, so its keys share one Redis Cluster slot and one Lua script may
 // touch them all. The indexes live in other slots and are written by separate commands.
+// Beside the owner index, redis-listing.ts keeps `<owner>:forget` and `<owner>:facts`; the
+// quota keys of one tenant share the tag `{q:<tenant digest>}` (redis-quotas.ts).
 import { createHash } from 'node:crypto';
 import type { ResumeKey } from '../domain/ports.js';
 
