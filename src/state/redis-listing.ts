@@ -24,7 +24,7 @@ import { forgetAt, isForgotten } from './retention.js';
 
 /** Due index entries looked at per round of pruning. */
 const PRUNE_BATCH = 200;
-/** Ids whose filter fields one round of a filtered listing reads (one pipelined burst). */
+/** Ids a round of a filtered listing looks at: one ZREVRANGE and one HMGET of their facts. */
 const SCAN_BATCH = 500;
 
 export interface RedisListing {
@@ -55,8 +55,8 @@ export function createRedisListing(redis: Redis | Cluster, keys: RedisKeys, cloc
       const rows = await Promise.all(due.map((id) => redis.hmget(keys.record(id), 'state', 'expiresAt')));
       const dropped: string[] = [];
       const again: Array<number | string> = [];
-      due.forEach((id, index) => {
-        const [state = null, expiresAt = null] = rows[index] ?? [];
+      due.forEach((id, n) => {
+        const [state = null, expiresAt = null] = rows[n] ?? [];
         if (gone(state, expiresAt, now)) dropped.push(id);
         // After now in any case: an entry due again at once would keep this loop going.
         else again.push(Math.max(forgetAt({ state: state as UploadState, expiresAt: Number(expiresAt) }, retention) ?? now + retention, now + 1), id);
@@ -75,8 +75,8 @@ export function createRedisListing(redis: Redis | Cluster, keys: RedisKeys, cloc
       const hashes = await Promise.all(ids.map((id) => redis.hgetall(keys.record(id))));
       const items: UploadRecord[] = [];
       const missing: string[] = [];
-      ids.forEach((id, index) => {
-        const record = decodeRecord(hashes[index] ?? {});
+      ids.forEach((id, n) => {
+        const record = decodeRecord(hashes[n] ?? {});
         if (record && !isForgotten(record, now, retention) && matchesQuery(record, query)) items.push(record);
         else missing.push(id);
       });

@@ -45,7 +45,8 @@ if quota >= 0 and ((size > 0 and used + size > quota) or (size == 0 and used >= 
   return {2, used}
 end
 if untilAt ~= '' then redis.call('ZADD', unfinished, untilAt, id) end
-if size > 0 and redis.call('HSETNX', bytes, id, size) == 1 then redis.call('INCRBY', total, size) end
+-- The byte count as given (ARGV), not as a Lua number: a double could print as 5e+12.
+if size > 0 and redis.call('HSETNX', bytes, id, ARGV[4]) == 1 then redis.call('INCRBY', total, ARGV[4]) end
 return {0}
 `);
 
@@ -53,7 +54,7 @@ return {0}
 const settleScript = script(`
 redis.call('ZREM', KEYS[1], ARGV[1])
 local size = tonumber(ARGV[2])
-if size > 0 and redis.call('HSETNX', KEYS[2], ARGV[1], size) == 1 then redis.call('INCRBY', KEYS[3], size) end
+if size > 0 and redis.call('HSETNX', KEYS[2], ARGV[1], ARGV[2]) == 1 then redis.call('INCRBY', KEYS[3], ARGV[2]) end
 return 1
 `);
 

@@ -53,6 +53,17 @@ describe.each([memoryImplementation, redisImplementation, clusterImplementation]
     expect(await h.repo.takeQuota(claim({ tenant: 'other', bytes: 1_000 }), { tenantBytes: 1_000 })).toEqual({ taken: true });
   });
 
+  it('counts bytes exactly at sizes past 2^32 (a 5 TiB quota)', async () => {
+    const TiB = 1024 ** 4;
+    expect(await h.repo.takeQuota(claim({ bytes: 3 * TiB + 1 }), { tenantBytes: 5 * TiB })).toEqual({ taken: true });
+    expect(await h.repo.takeQuota(claim({ bytes: 2 * TiB }), { tenantBytes: 5 * TiB })).toEqual({ taken: false, limit: 'tenant_bytes', used: 3 * TiB + 1, quota: 5 * TiB });
+    const fits = claim({ bytes: 2 * TiB - 1 });
+    expect(await h.repo.takeQuota(fits, { tenantBytes: 5 * TiB })).toEqual({ taken: true });
+    await h.repo.releaseQuota(fits);
+    await h.repo.settleQuota({ ...claim(), bytes: 1234567890123 });
+    expect((await usage()).tenantBytes).toBe(3 * TiB + 1 + 1234567890123);
+  });
+
   it('a claim that is never unfinished (a dedupe hit) counts its bytes but not against the cap', async () => {
     await h.repo.takeQuota(claim(), { maxUnfinished: 1 });
     const { unfinishedUntil: _never, ...complete } = claim({ bytes: 50 });
