@@ -71,7 +71,8 @@ export function createRedisListing(redis: Redis | Cluster, keys: RedisKeys, cloc
   async function indexPage(query: ListQuery, index: OwnerKeys, now: number): Promise<ListResult> {
     const { owner } = index;
     for (;;) {
-      const ids = query.limit > 0 ? await redis.zrevrange(owner, query.offset, query.offset + query.limit - 1) : [];
+      // The total beside the page, not after it: one round trip fewer.
+      const [ids, total] = await Promise.all([query.limit > 0 ? redis.zrevrange(owner, query.offset, query.offset + query.limit - 1) : [], redis.zcard(owner)]);
       const hashes = await Promise.all(ids.map((id) => redis.hgetall(keys.record(id))));
       const items: UploadRecord[] = [];
       const missing: string[] = [];
@@ -80,7 +81,7 @@ export function createRedisListing(redis: Redis | Cluster, keys: RedisKeys, cloc
         if (record && !isForgotten(record, now, retention) && matchesQuery(record, query)) items.push(record);
         else missing.push(id);
       });
-      if (missing.length === 0) return { items, total: await redis.zcard(owner) };
+      if (missing.length === 0) return { items, total };
       await drop(index, missing);
     }
   }
