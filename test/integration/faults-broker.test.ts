@@ -71,7 +71,7 @@ describe('broker processes killed and stopped mid-upload', () => {
 
   it('SIGKILL mid-upload: a second process on the same Redis resumes from the recorded parts and finishes, bytes equal', async () => {
     const first = await brokerProcess();
-    const bytes = testBytes(21 * MiB + 12);
+    const bytes = testBytes(16 * MiB + 12);
     const upload = await first.alice.startChunked(bytes, { file_name: 'sigkill.bin' });
     expect(upload.parts.length).toBeGreaterThanOrEqual(4);
     await first.alice.uploadParts(upload.id, upload.parts, [1, 2], upload.firstBody);
@@ -85,11 +85,11 @@ describe('broker processes killed and stopped mid-upload', () => {
     const second = await brokerProcess();
     // Parts 3 and 4 may have been signed before the kill, but their bytes never reached the store.
     await finishElsewhere(second.alice, bytes, 'sigkill.bin', upload.id, upload.parts, [1, 2]);
-  }, 120_000);
+  }, 240_000);
 
   it('SIGTERM with requests in flight: they get their normal answers, new connections are refused, exit 0 before the grace; a new process finishes, bytes equal', async () => {
     const first = await brokerProcess();
-    const bytes = testBytes(16 * MiB + 3);
+    const bytes = testBytes(11 * MiB + 3);
     const upload = await first.alice.startChunked(bytes, { file_name: 'sigterm.bin' });
     const last = upload.parts.length;
     const sent = upload.parts.map((_, i) => i + 1).filter((n) => n < last);
@@ -115,7 +115,7 @@ describe('broker processes killed and stopped mid-upload', () => {
     proxy.delay(0);
     const second = await brokerProcess(first.broker.port);
     await finishElsewhere(second.alice, bytes, 'sigterm.bin', upload.id, upload.parts, sent);
-  }, 120_000);
+  }, 240_000);
 
   it('SIGTERM with a request slower than the grace: it is cut at the grace and the process exits 0; the upload is untouched and finishes on a new process', async () => {
     const first = await brokerProcess(undefined, SHORT_GRACE_SECONDS);
@@ -138,5 +138,5 @@ describe('broker processes killed and stopped mid-upload', () => {
     proxy.delay(0);
     const second = await brokerProcess();
     await finishElsewhere(second.alice, bytes, 'slow-sigterm.bin', upload.id, upload.parts, [1]);
-  }, 120_000);
+  }, 240_000);
 });
