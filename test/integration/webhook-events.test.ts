@@ -50,6 +50,28 @@ describe('upload events', () => {
     expect(recorder.events[1]?.upload).toMatchObject({ state: 'complete', sha256: sha256Hex(bytes), fileSize: 2000 });
   });
 
+  it("Uppy's form upload (GET /s3/params): created", async () => {
+    fresh();
+    const alice = await mintEndpoint(broker.app, 'alice');
+    const res = await alice.params({ filename: 'photo.jpg', type: 'image/jpeg' });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(recorder.list().map(([, type]) => type)).toEqual(['upload.created']);
+    expect(recorder.events[0]?.upload).toMatchObject({ fileName: 'photo.jpg', integrity: 'policy-size', state: 'pending' });
+  });
+
+  it('a temporary upload whose lifetime ended: expired, once', async () => {
+    let now = Date.now();
+    const clock = { now: () => now };
+    recorder = new RecordingEvents();
+    broker = buildBroker({ storages: storageConfigs(stores), clock, events: recorder, limits: { temporaryTtlMinutes: 5 } });
+    const done = await broker.v1('alice').upload(testBytes(700), { storage_id: 'azure', temporary: true });
+    now += 6 * 60_000;
+    expect((await broker.sweep('one')).released).toBe(1);
+    expect((await broker.sweep('one')).released).toBe(0);
+    expect(recorder.list()).toEqual([[done.id, 'upload.created'], [done.id, 'upload.completed'], [done.id, 'upload.expired']]);
+    expect(recorder.events[2]?.upload).toMatchObject({ state: 'expired', temporary: true });
+  });
+
   it("Uppy's multipart: created, and aborted on its DELETE", async () => {
     fresh();
     const alice = await mintEndpoint(broker.app, 'alice');
