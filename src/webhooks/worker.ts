@@ -1,6 +1,6 @@
 // The delivery worker: one loop per endpoint takes queued events (new ones, or ones a dead
 // process left unacknowledged past the visibility timeout), POSTs each, acknowledges a 2xx,
-// and on failure tries again after an exponential backoff with full jitter, until the
+// and on failure tries again after an exponential backoff with jitter, until the
 // attempts or the event's age run out (then: dead letters). While an event is in flight or
 // waiting, a heartbeat holds it so no other process sends it. Delivery is at least once: a
 // process killed after the receiver answered but before its XACK sends that event again.
@@ -29,14 +29,18 @@ export interface WebhookWorker {
   stop(): Promise<void>;
 }
 
-/** The subscriber (consumer group) of the endpoint at this position. */
+/** The subscriber (consumer group) of this endpoint. */
 export function subscriberName(endpoint: WebhookEndpoint): string {
   // The URL names the group (hashed: it may carry a token), so reordering the config keeps
   // each endpoint's backlog.
   return `endpoint:${createHash('sha256').update(endpoint.url).digest('hex').slice(0, 32)}`;
 }
 
-/** The wait before attempt `failures + 1`: full jitter over an exponentially growing cap. */
+/**
+ * The wait before attempt `failures + 1`: between half and all of a cap that doubles from the
+ * initial wait up to the maximum ("equal jitter": processes retrying together spread out, and
+ * no wait collapses to nothing).
+ */
 export function backoffMs(failures: number, settings: Pick<WebhookSettings, 'backoffInitialMs' | 'backoffMaxMs'>, random: () => number): number {
   const cap = Math.min(settings.backoffMaxMs, settings.backoffInitialMs * 2 ** Math.min(failures - 1, 30));
   return Math.round(cap / 2 + (random() * cap) / 2);
