@@ -119,10 +119,10 @@ describe.each(['s3', 'azure'])('client uploads to %s', (storageId) => {
       });
       const task = upload(await fileSource(path), options(shortLived, storageId, { fetch: store.fetch, parallel: 1 }));
       const reasons: string[] = [];
-      task.on('part', (e) => e.status === 'retry' && reasons.push(e.reason ?? ''));
+      task.on('part', (e) => e.status === 'retry' && reasons.push(`${e.part}: ${e.reason ?? ''}`));
       const result = await task.done;
       expect(store.of('part')[0]?.status).toBe(403);
-      expect(reasons).toEqual(['signature_expired']);
+      expect(reasons).toEqual(['1: signature_expired']);
       expect(shortLived.partPatches().filter((r) => r.part === 1)).toHaveLength(2);
       expect((await shortLived.broker.as('alice').download(result.uploadId)).equals(bytes)).toBe(true);
     } finally {

@@ -14,6 +14,8 @@ interface FakeOptions {
   resumeDone?: number[];
   commitAnswers?: Array<{ status: number; body: string }>;
   storeDelayMs?: number;
+  /** The first PATCH for this part answers 400. */
+  refuseFirstPatchOf?: number;
 }
 
 function fakeWorld(file: Buffer, options: FakeOptions = {}) {
@@ -42,6 +44,10 @@ function fakeWorld(file: Buffer, options: FakeOptions = {}) {
       if (method === 'PATCH') {
         const part = url.searchParams.get('part');
         patches.push({ ...(part ? { part: Number(part) } : {}), body: JSON.parse(String(body)) as Record<string, unknown> });
+        if (part && Number(part) === options.refuseFirstPatchOf) {
+          delete options.refuseFirstPatchOf;
+          return json({ error: 'bad_request', message: 'refused once' }, 400);
+        }
         if (part) {
           signed.set(Number(part), url.searchParams.get('file_id')!);
           return json({ type: 'part_upload', signature: { verb: 'PUT', url: `http://store.test/o?partNumber=${part}&uploadId=U`, headers: { 'Content-MD5': url.searchParams.get('file_id'), 'Content-Length': '1' } } });
@@ -89,10 +95,22 @@ describe('upload orchestration (fake broker and store)', () => {
     expect(result).toMatchObject({ uploadId: 'uploads-1', partsSent: 4, partsSkipped: 0, resumed: false });
     expect(world.assembled().equals(file)).toBe(true);
     expect(world.storeCalls[0]).toBe('POST ?uploads');
-    expect(world.patches.map((p) => [p.part, p.body['part_list']])).toEqual([[1, []], [2, [1]], [3, [2]], [4, [3]], [undefined, [1, 2, 3, 4]]]);
+    // Part N+1 is signed while part N is on the wire (prepared ahead), so a PATCH reports the
+    // part done before the one in flight: each exactly once, and every part at finish.
+    expect(world.patches.map((p) => [p.part, p.body['part_list']])).toEqual([[1, []], [2, []], [3, [1]], [4, [2]], [undefined, [1, 2, 3, 4]]]);
     expect(world.patches[0]!.body['resumable_id']).toBe('U');
     expect(world.patches[1]!.body['resumable_id']).toBeUndefined();
     expect(world.patches[4]!.body['part_data']).toEqual([1, 2, 3, 4].map((p) => ({ part: p, md5: md5(file.subarray((p - 1) * 1000, p * 1000)) })));
+  });
+
+  it('redoes a part whose signature, asked for ahead of its turn, was refused', async () => {
+    const file = randomBytes(3500);
+    const world = fakeWorld(file, { refuseFirstPatchOf: 3, storeDelayMs: 20 });
+    const result = await upload(source(file), opts(world, { parallel: 1 })).done;
+    expect(result).toMatchObject({ partsSent: 4 });
+    expect(world.assembled().equals(file)).toBe(true);
+    // Part 3 asked twice: once ahead (refused, dropped), once in its turn.
+    expect(world.patches.filter((p) => p.part === 3)).toHaveLength(2);
   });
 
   it('keeps at most `parallel` parts in flight', async () => {
@@ -144,8 +162,9 @@ describe('upload orchestration (fake broker and store)', () => {
     const task = upload(source(file), opts(world, { parallel: 2 }));
     const states: string[] = [];
     task.on('state', (s) => states.push(s));
+    const paused = new Promise<void>((resolve) => task.on('state', (s) => s === 'paused' && resolve()));
     task.once('part', () => task.pause());
-    await new Promise((r) => setTimeout(r, 200));
+    await paused;
     expect(task.state).toBe('paused');
     const sentWhilePaused = world.storeCalls.length;
     await new Promise((r) => setTimeout(r, 100));
