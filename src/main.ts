@@ -5,6 +5,7 @@ import { createServer, STATUS_CODES, type RequestListener, type Server } from 'n
 import { createServer as createNetServer, type Server as NetServer } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { createApp } from './app.js';
+import { isClusterWorker, nameWorkerInResponses, runPrimary } from './cluster.js';
 import { buildDependencies, createLogger } from './compose.js';
 import { ConfigError, DEFAULT_SERVER_LIMITS, loadConfig, type Config, type ServerLimits } from './config.js';
 import { RESIDENCE_BY_TYPE } from './protocols/placeos/names.js';
@@ -207,9 +208,16 @@ export function closeOnSignals(broker: RunningBroker, cleanup: () => Promise<voi
 }
 
 async function main(): Promise<void> {
-  const { config } = loadConfig(process.env);
+  const { config, serverEnv } = loadConfig(process.env);
   if (!config) throw new ConfigError('SIGNPOST_CONFIG is not set: point it at a config file, or run `npm start` for the embedded defaults');
-  closeOnSignals(await runBroker(config));
+  // WORKERS=N: this process forks N workers (each runs this same main) and serves nothing itself.
+  if ((serverEnv.workers ?? 1) > 1 && !isClusterWorker()) {
+    runPrimary({ workers: serverEnv.workers ?? 1, stopGraceMs: (config.server ?? DEFAULT_SERVER_LIMITS).shutdownGraceMs });
+    return;
+  }
+  const broker = await runBroker(config);
+  nameWorkerInResponses(broker.server);
+  closeOnSignals(broker);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
