@@ -97,6 +97,8 @@ export interface ServerEnv {
   redisUrl?: string;
   configPath?: string;
   jwtSecret?: string;
+  /** Broker processes sharing the port (node:cluster, WORKERS); 1 or absent: this process serves alone. */
+  workers?: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -124,8 +126,11 @@ export function loadServerEnv(env: Env, read: ReadFile = readText): ServerEnv {
   const configPath = env['SIGNPOST_CONFIG'] === '' ? undefined : env['SIGNPOST_CONFIG'];
   const logLevel = env['LOG_LEVEL'] ?? 'info';
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent; got ${JSON.stringify(logLevel)}`);
+  const workers = Number(env['WORKERS'] || 1);
+  if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new ConfigError(`WORKERS must be an integer from 1 to 64, got ${JSON.stringify(env['WORKERS'])}`);
   return {
     port,
+    workers,
     logLevel,
     host: env['HOST'] ?? '127.0.0.1',
     ...(redisUrl === undefined ? {} : { redisUrl }),
@@ -268,6 +273,13 @@ export function parseConfig(raw: unknown, serverEnv: ServerEnv, source = 'config
   });
   const defaults = config.storages.flatMap((s, index) => (s.default ? [`storages[${index}]`] : []));
   if (defaults.length > 1) throw new ConfigError(`${source}: ${defaults.join(', ')} ${defaults.length === 2 ? 'both' : 'all'} have "default": true; only one storage may`);
+  // Worker processes share nothing but Redis and the config: records kept in memory, or an
+  // Uppy token key made up per process, would differ from one request to the next.
+  const workers = serverEnv.workers ?? 1;
+  if (workers > 1 && serverEnv.redisUrl === undefined) throw new ConfigError(`WORKERS=${workers} needs REDIS_URL: each worker would keep its own upload records in memory`);
+  if (workers > 1 && config.companion?.token_secret === undefined && config.companion?.token_secret_file === undefined) {
+    throw new ConfigError(`${source}: WORKERS=${workers} needs companion.token_secret (or token_secret_file): an Uppy token signed by one worker must verify in the others`);
+  }
   const rawLimits = config.limits ?? {};
   const limits: Limits = {
     ...DEFAULT_LIMITS,
