@@ -88,3 +88,14 @@ describe('webhooks config', () => {
     expect(refusal({ endpoints: [] })).toMatch(/webhooks\.endpoints/);
   });
 });
+
+describe('the event body in API v1\'s OpenAPI document', () => {
+  it('is its webhook, with the schema the deliveries are checked against', async () => {
+    const { openApiDocument } = await import('../../src/protocols/v1/openapi.js');
+    const { uploadEventBody } = await import('../../schemas/events/upload-event.js');
+    const document = openApiDocument('/api/v1') as { webhooks: Record<string, { post: { requestBody: { content: Record<string, { schema: object }> } } }>; components: { schemas: Record<string, object> } };
+    expect(document.webhooks['uploadEvent']?.post.requestBody.content['application/json']?.schema).toEqual({ $ref: '#/components/schemas/UploadEvent' });
+    const { $id: _id, ...schema } = uploadEventBody;
+    expect(document.components.schemas['UploadEvent']).toEqual(schema);
+  });
+});

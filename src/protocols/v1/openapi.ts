@@ -1,5 +1,6 @@
 // The OpenAPI 3.1 document of API v1, built from the route table and the
 // request schemas in schemas/v1 — the same data the router validates with.
+import { uploadEventBody } from '../../../schemas/events/upload-event.js';
 import { V1_ROUTES, ERROR_SCHEMA, type V1Route } from './routes-table.js';
 
 const ERROR_RESPONSES: Record<string, string> = {
@@ -57,8 +58,20 @@ export function openApiDocument(basePath: string): object {
     info: { title: 'Signpost API v1', version: '1.0.0', description: 'Direct-to-store uploads addressed by SHA-256: the bytes go to the store with signed requests, never through the broker.' },
     servers: [{ url: basePath }],
     paths,
+    // What the broker POSTs to the endpoints in its config (README "Webhooks"), whichever API made the change.
+    webhooks: {
+      uploadEvent: {
+        post: {
+          summary: 'An upload was created, completed, aborted or expired',
+          operationId: 'uploadEvent',
+          parameters: ['Signpost-Signature', 'Signpost-Event-Id', 'Signpost-Event-Type', 'Signpost-Delivery-Attempt'].map((name) => ({ name, in: 'header', required: true, schema: { type: 'string' } })),
+          requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/UploadEvent' } } } },
+          responses: { '200': { description: 'Any 2xx: delivered. Anything else, a redirect or no answer in time: tried again later' } },
+        },
+      },
+    },
     components: {
-      schemas: { Error: ERROR_SCHEMA },
+      schemas: { Error: ERROR_SCHEMA, UploadEvent: inline(uploadEventBody) },
       securitySchemes: {
         bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
         apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
