@@ -111,12 +111,16 @@ async function main(): Promise<void> {
     // The client initiates the multipart upload (the broker signed the request; the SDK sends the same).
     const uploadId = (await s3.send(new CreateMultipartUploadCommand({ Bucket: 'bench', Key: current.key }))).UploadId ?? '';
     await signAll(current, uploadId, async (signature) => {
-      // A loaded Swift answers 503 "reduce your request rate": back off and send again (at most 8 times).
+      // A loaded Swift answers 503 "reduce your request rate" or resets the connection: back off
+      // and send again (at most 8 times).
       for (let attempt = 1; ; attempt++) {
-        const put = await fetch(signature.url, { method: 'PUT', headers: signature.headers, body: PART_BYTES });
-        if (put.ok) return;
-        const text = await put.text();
-        if (put.status !== 503 || attempt >= 8) throw new Error(`PUT: ${put.status} ${text}`);
+        const put = await fetch(signature.url, { method: 'PUT', headers: signature.headers, body: PART_BYTES }).catch((error: unknown) => {
+          if (attempt >= 8) throw error;
+          return undefined;
+        });
+        if (put?.ok) return;
+        const text = put ? await put.text() : '';
+        if (put && (put.status !== 503 || attempt >= 8)) throw new Error(`PUT: ${put.status} ${text}`);
         await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
       }
     });
