@@ -1,6 +1,7 @@
 // Property-based fuzzing of every API v1 route (V1_ROUTES) with fast-check, as
 // fuzz-routes.test.ts does for PlaceOS and Uppy: requests from each route's schemas and beyond
-// them — path parameters (upload and session ids, part numbers, digests in every spelling),
+// them — path parameters (upload and session ids, part numbers, digests in every spelling), extra
+// headers (Range, conditionals, Digest, Origin, a second token, method overrides),
 // queries, bodies (part batches with MD5/SHA-256/checksums, copy sources and ranges, session
 // blobs), credentials (users, upload and session tokens, junk) — sent over a real socket to a
 // broker on Swift, Azurite and Redis. For every request: an answer, never a 5xx,
@@ -100,6 +101,7 @@ describe('fuzzing every API v1 route', () => {
       if (g.body.contentType !== '') headers['Content-Type'] = g.body.contentType;
     }
     if (g.contentEncoding !== undefined && payload) headers['Content-Encoding'] = g.contentEncoding;
+    Object.assign(headers, g.headers);
     return { path: `${V1}${path}${query === '' ? '' : `?${query}`}`, headers, ...(payload ? { payload } : {}), ...(aimedAt ? { aimedAt } : {}) };
   }
 

@@ -25,6 +25,8 @@ export interface V1Generated {
   rawQuery: string[];
   body: Body;
   contentEncoding?: string;
+  /** Headers a client may add besides credentials and body headers (set after them, so they may override). */
+  headers?: Record<string, string>;
 }
 
 /** Placeholders in generated values, swapped for today's fixtures when a request is resolved. */
@@ -90,6 +92,16 @@ const digestTarget: fc.Arbitrary<DigestTarget> = fc.oneof(
   { weight: 1, arbitrary: fc.oneof(hostileString.map((s) => encodeSegment(s.slice(0, 300))), badPercent).map((raw) => ({ raw })) },
 );
 
+// Header values: printable and Latin-1 only (Node refuses others before sending).
+const headerValue = fc.oneof(
+  hostileString.map((v) => v.replace(/[^\t\x20-\x7e\x80-\xff]/g, '?').slice(0, 2_000)),
+  fc.constantFrom('bytes=0-99', 'bytes=-1', '*', 'application/json', 'text/html', 'application/json; charset=latin1', 'application/json; charset=utf-16', 'DELETE', 'https://evil.example', 'sha-256=:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=:'),
+);
+const extraHeaders = fc.option(
+  fc.dictionary(fc.constantFrom('Accept', 'Range', 'If-None-Match', 'If-Match', 'Upload-Token', 'X-HTTP-Method-Override', 'Origin', 'Content-Type', 'Digest', 'Repr-Digest', 'Upload-Offset', 'X-Forwarded-For'), headerValue, { maxKeys: 3 }),
+  { freq: 3, nil: undefined },
+);
+
 const partSegment = fc.oneof(fc.integer({ min: 1, max: 4 }).map(String), fc.constantFrom('0', '50000', '50001', '-1', '1.5', '1e3', 'one', '01', ''), badPercent);
 
 function v1Route(route: V1Route): [string, fc.Arbitrary<V1Generated>] {
@@ -107,6 +119,7 @@ function v1Route(route: V1Route): [string, fc.Arbitrary<V1Generated>] {
     rawQuery,
     body: route.body ? body(route.body as Schema, hints) : fc.oneof({ weight: 4, arbitrary: fc.constant({ none: true as const }) }, { weight: 1, arbitrary: body() }),
     contentEncoding,
+    headers: extraHeaders,
   }).map((g) => g as V1Generated)];
 }
 
