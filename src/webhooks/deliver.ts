@@ -19,12 +19,21 @@ export interface AttemptInput {
 }
 
 export async function attemptDelivery(input: AttemptInput): Promise<AttemptResult> {
-  const timeout = AbortSignal.timeout(input.timeoutMs);
+  // One controller per attempt, tied to the stop signal only for its duration: AbortSignal.any
+  // on the worker's long-lived stop signal would keep a dependant per attempt.
+  const abort = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    abort.abort();
+  }, input.timeoutMs);
+  const onStop = () => abort.abort();
+  input.stop.addEventListener('abort', onStop, { once: true });
   try {
     const response = await fetch(input.endpoint.url, {
       method: 'POST',
       redirect: 'manual',
-      signal: AbortSignal.any([timeout, input.stop]),
+      signal: abort.signal,
       headers: {
         'Content-Type': 'application/json',
         'User-Agent': 'Signpost-Webhooks/1',
@@ -41,8 +50,11 @@ export async function attemptDelivery(input: AttemptInput): Promise<AttemptResul
     if (response.status >= 300 && response.status < 400) return { ok: false, reason: 'redirect', detail: `answered ${response.status} (redirects are not followed)` };
     return { ok: false, reason: 'status', detail: `answered ${response.status}` };
   } catch (error) {
-    if (timeout.aborted) return { ok: false, reason: 'timeout', detail: `no answer within ${input.timeoutMs} ms` };
+    if (timedOut) return { ok: false, reason: 'timeout', detail: `no answer within ${input.timeoutMs} ms` };
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
     return { ok: false, reason: 'network', detail: cause?.code ?? cause?.message ?? (error as Error).message };
+  } finally {
+    clearTimeout(timer);
+    input.stop.removeEventListener('abort', onStop);
   }
 }

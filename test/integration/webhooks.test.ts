@@ -151,6 +151,19 @@ describe('webhooks', () => {
     await waitUntil(async () => (await metricValue(registry, /signpost_webhook_delivered_total\{endpoint="0"\} (\d+)/)) === 1, { what: 'the delivery counted', timeoutMs: 10_000 });
   });
 
+  it('gives up on an attempt the receiver leaves unanswered past the timeout, and tries again', async () => {
+    const slow = await receiver((n) => (n === 1 ? 'hold' : 200));
+    const { service, registry } = await webhooks([{ url: slow.url, secret: SECRET }], prefix(), { timeoutMs: 300 });
+    const broker = buildBroker({ storages: storageConfigs(stores), events: service.events });
+    await broker.as('bob').create(testBytes(100), { storage_id: 'azure' });
+
+    const [delivered] = await deliveredCount(slow, 1);
+    expect(slow.received.map((r) => r.answer)).toEqual(['held', 200]);
+    expect(slow.received[0]?.body).toBe(delivered);
+    expect(await metricValue(registry, /signpost_webhook_failed_attempts_total\{endpoint="0",reason="timeout"\} (\d+)/)).toBe(1);
+    slow.releaseHeld(200);
+  });
+
   it('gives up after the last attempt into the dead letters, and never follows a redirect', async () => {
     const moved = await receiver(() => 302);
     const { service, registry } = await webhooks([{ url: moved.url, secret: SECRET }], prefix(), { maxAttempts: 3 });
