@@ -28,8 +28,10 @@ export function toSource(input: UploadSource | Blob): UploadSource {
  */
 export function withCachedRange(source: UploadSource, start: number, bytes: Uint8Array): UploadSource {
   const end = start + bytes.length;
+  // Without readInto: a hasher must hash these bytes (the ones sent), not read the file again.
+  const { readInto: _fileReads, ...rest } = source;
   return {
-    ...source,
+    ...rest,
     slice: (from, to) => (from >= start && to <= end ? Promise.resolve(bytes.subarray(from - start, to - start)) : source.slice(from, to)),
   };
 }

@@ -5,7 +5,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nodeFetch, nodeHasher } from '../../src/client/node.js';
+import { appendFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileSource, nodeFetch, nodeHasher } from '../../src/client/node.js';
+import { withCachedRange } from '../../src/client/source.js';
 import { sendSigned } from '../../src/client/store-request.js';
 
 let server: Server;
@@ -93,5 +97,37 @@ describe('nodeHasher', () => {
     const md5 = await nodeHasher.md5(source, 5, bytes.length, (n) => (progressed += n));
     expect(md5).toBe(createHash('md5').update(bytes.subarray(5)).digest('base64'));
     expect(progressed).toBe(bytes.length - 5);
+  });
+
+  it('reads a file source into its own two buffers: the same MD5 for any range, and a file that changes fails', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'signpost-node-hasher-'));
+    try {
+      const path = join(dir, 'f.bin');
+      const bytes = randomBytes(9 * 1024 * 1024 + 5);
+      await writeFile(path, bytes);
+      const source = await fileSource(path);
+      expect(source.readInto).toBeTypeOf('function');
+      for (const [start, end] of [[0, bytes.length], [3, 2 * 1024 * 1024 + 7], [bytes.length - 10, bytes.length]] as const) {
+        expect(await nodeHasher.md5(source, start, end)).toBe(createHash('md5').update(bytes.subarray(start, end)).digest('base64'));
+      }
+      await appendFile(path, 'more');
+      await expect(nodeHasher.md5(source, 0, bytes.length)).rejects.toMatchObject({ code: 'source_changed' });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("hashes a part's bytes in memory, not the file again (the bytes sent are the bytes hashed)", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'signpost-node-hasher-'));
+    try {
+      const path = join(dir, 'f.bin');
+      await writeFile(path, randomBytes(4096));
+      const inMemory = new Uint8Array(randomBytes(1000)); // not what the file holds there
+      const cached = withCachedRange(await fileSource(path), 100, inMemory);
+      expect(cached.readInto).toBeUndefined();
+      expect(await nodeHasher.md5(cached, 100, 1100)).toBe(createHash('md5').update(inMemory).digest('base64'));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
