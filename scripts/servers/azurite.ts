@@ -19,7 +19,12 @@ export interface AzuriteServer {
 
 const LISTENING = /successfully listens on http:\/\/127\.0\.0\.1:(\d+)/;
 
-export async function startAzurite(): Promise<AzuriteServer> {
+export interface StartAzuriteOptions {
+  /** In-memory blob bytes Azurite may hold (it frees deleted blobs' extents lazily); default 1 GiB. */
+  extentMemoryLimitMiB?: number;
+}
+
+export async function startAzurite({ extentMemoryLimitMiB = 1024 }: StartAzuriteOptions = {}): Promise<AzuriteServer> {
   const dir = await makeTempDir('azurite');
   const logFile = join(dir, 'azurite.log');
   const server = spawnServer({
@@ -30,7 +35,7 @@ export async function startAzurite(): Promise<AzuriteServer> {
       '--blobHost', LOOPBACK,
       '--blobPort', '0', // the kernel picks a free port, so no race with other runs
       '--inMemoryPersistence',
-      '--extentMemoryLimit', '1024', // MB; the default is half of RAM
+      '--extentMemoryLimit', String(extentMemoryLimitMiB), // MB; the default is half of RAM
       '--silent',
       '--loose', // accept headers azurite does not implement (x-ms-content-crc64)
       '--skipApiVersionCheck', // @azure/storage-blob 12.32 sends a newer x-ms-version than azurite 3.35 knows
