@@ -1,7 +1,6 @@
 // A V8 CPU profile of the Signpost client uploading one random file to Swift through an
 // in-process broker (logging at warn; its PATCHes are in the profile too), the upload alone
-// profiled; summarise it with
-// profile-summary.ts. Prints wall and CPU time of the upload.
+// profiled; summarise it with profile-summary.ts. Prints wall and CPU time of the upload.
 //   npx tsx scripts/bench/client-profile.ts [MiB=64] [out=client.cpuprofile]
 //   npx tsx scripts/bench/profile-summary.ts client.cpuprofile 30
 import { randomBytes } from 'node:crypto';
