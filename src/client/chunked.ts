@@ -28,8 +28,26 @@ export async function initiate(ctx: TransferContext, created: CreateResponse, re
   });
 }
 
+/** A part's bytes in memory, or a slice of the browser's File (see readPart). */
+type PartBody = Uint8Array | Blob;
+
+/**
+ * What a part sends. In a browser it is a slice of the File: Chromium streams a Blob body,
+ * where the same bytes as an ArrayBuffer went about 6× slower (scripts/bench/browser-vs-fetch.ts:
+ * 2.0 vs 12.5 MiB/s with plain fetch), and the hasher reads the Blob itself. The store
+ * still checks the bytes against the signed MD5 (a changed file is refused, then re-read).
+ * Elsewhere the bytes are read once, hashed and sent as read.
+ */
+async function readPart(source: TransferContext['source'], start: number, end: number): Promise<PartBody> {
+  return source.blob ? source.blob.slice(start, end) : readRange(source, start, end);
+}
+
+function hashPart(ctx: TransferContext, body: PartBody, start: number, end: number, signal: AbortSignal): Promise<string> {
+  return ctx.hasher.md5(body instanceof Uint8Array ? withCachedRange(ctx.source, start, body) : ctx.source, start, end, undefined, signal);
+}
+
 interface PreparedPart {
-  bytes: Uint8Array;
+  bytes: PartBody;
   md5: string;
   signature: WireSignature;
   signedAt: number;
@@ -130,7 +148,7 @@ export class PartUploader {
     this.ahead.delete(part);
     // A preparation that failed is simply redone below, where its error is retried or reported.
     const prepared = early === undefined ? undefined : await early.catch(() => undefined);
-    let bytes: Uint8Array | undefined = prepared?.bytes;
+    let bytes: PartBody | undefined = prepared?.bytes;
     let md5: string | undefined = prepared?.md5;
     let signature: WireSignature | undefined = prepared && Date.now() - prepared.signedAt <= SIGNED_AHEAD_MAX_AGE_MS ? prepared.signature : undefined;
     let attempt = 0;
@@ -140,8 +158,8 @@ export class PartUploader {
       // A 400 means the bytes the store got do not match the signed MD5: read them again from the file.
       if (previous === 'reread') bytes = md5 = signature = undefined;
       if (previous === 'resign') signature = undefined;
-      bytes ??= await readRange(ctx.source, start, end);
-      md5 ??= await ctx.hasher.md5(withCachedRange(ctx.source, start, bytes), start, end, undefined, signal);
+      bytes ??= await readPart(ctx.source, start, end);
+      md5 ??= await hashPart(ctx, bytes, start, end, signal);
       signature ??= await this.sign(part, md5, signal);
       this.prepareAhead(signal);
       await sendSigned(ctx.fetch, signature, bytes, signal);
@@ -168,8 +186,8 @@ export class PartUploader {
   private async prepare(part: number, signal: AbortSignal): Promise<PreparedPart> {
     const { ctx } = this;
     const { start, end } = partRange(this.plan, ctx.source.size, part);
-    const bytes = await readRange(ctx.source, start, end);
-    const md5 = await ctx.hasher.md5(withCachedRange(ctx.source, start, bytes), start, end, undefined, signal);
+    const bytes = await readPart(ctx.source, start, end);
+    const md5 = await hashPart(ctx, bytes, start, end, signal);
     signal.throwIfAborted();
     return { bytes, md5, signature: await this.sign(part, md5, signal), signedAt: Date.now() };
   }

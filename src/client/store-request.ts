@@ -29,11 +29,11 @@ export interface StoreResponse {
 }
 
 /** Sends the signed request; resolves with the body on 2xx, else throws UploadError code 'store_rejected' or 'store_unreachable'. */
-export function sendSigned(fetchFn: typeof fetch, signature: WireSignature, body: Uint8Array | string | undefined, signal?: AbortSignal): Promise<StoreResponse> {
+export function sendSigned(fetchFn: typeof fetch, signature: WireSignature, body: Uint8Array | Blob | string | undefined, signal?: AbortSignal): Promise<StoreResponse> {
   return withChildSignal(signal, (child) => sendOnce(fetchFn, signature, body, child));
 }
 
-async function sendOnce(fetchFn: typeof fetch, signature: WireSignature, body: Uint8Array | string | undefined, signal: AbortSignal | undefined): Promise<StoreResponse> {
+async function sendOnce(fetchFn: typeof fetch, signature: WireSignature, body: Uint8Array | Blob | string | undefined, signal: AbortSignal | undefined): Promise<StoreResponse> {
   let res: Response;
   try {
     res = await fetchFn(signature.url, {
