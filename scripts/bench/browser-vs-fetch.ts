@@ -48,7 +48,8 @@ async function main(): Promise<void> {
     const broker = await runBroker(config, { devApiKey: KEY });
     const bytes = randomBytes(sizeMiB * MiB);
     const context = await browser.newContext();
-    const times = { client: [] as number[], fetch: [] as number[] };
+    const times = { client: [] as number[], transfer: [] as number[], fetch: [] as number[] };
+    const FINAL = ['complete', 'failed', 'refused', 'cancelled'];
 
     /** POST / and a PATCH per part from Node: every part's signed PUT, for the page to send. */
     const signAll = async (name: string): Promise<SignedPart[]> => {
@@ -73,9 +74,15 @@ async function main(): Promise<void> {
       await demo.settings({ storage: 'azure', parallel });
       const start = performance.now();
       await demo.pick(path);
+      // The row's states, polled every 50 ms: hashing → uploading → finishing → complete.
+      await demo.waitForState(name, ['uploading', 'finishing', ...FINAL], 600_000);
+      const hashed = performance.now();
+      await demo.waitForState(name, ['finishing', ...FINAL], 600_000);
+      const finishing = performance.now();
       const row = await demo.finish(name, 600_000);
       if (row.state !== 'complete') throw new Error(`the demo page's upload ended ${row.state}: ${row.text}`);
       times.client.push(performance.now() - start);
+      times.transfer.push(finishing - hashed);
       await demo.page.close();
 
       // Plain fetch from a page of the same origin, the same file picked the same way.
@@ -109,13 +116,15 @@ async function main(): Promise<void> {
       await rm(fetchPath, { force: true });
     }
     const client = median(times.client);
+    const transfer = median(times.transfer);
     const plain = median(times.fetch);
     console.log(`\n${sizeMiB} MiB to Azurite from headless Chromium, ${parallel} parts in flight, median of ${rounds} alternating rounds; 1-min load ${loadavg()[0]?.toFixed(2)}`);
     console.log(table(['', 'MiB/s', 'ms'], [
       ['browser client (demo page: hash, sign, PUT, commit, verify)', sizeMiB / (client / 1000), client],
+      ['  of which uploading (signing and PUTs: the row between hashing and finishing)', sizeMiB / (transfer / 1000), transfer],
       ['plain fetch PUTs of the same parts, presigned beforehand', sizeMiB / (plain / 1000), plain],
     ]));
-    console.log(`browser client / plain fetch rate: ${(plain / client).toFixed(2)} (target ≥ 0.9)`);
+    console.log(`browser client / plain fetch rate: ${(plain / client).toFixed(2)} overall, ${(plain / transfer).toFixed(2)} uploading alone (target ≥ 0.9)`);
     await context.close();
     await broker.close();
   } finally {
