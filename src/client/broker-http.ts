@@ -83,8 +83,10 @@ export class BrokerHttp {
       status: res.status,
       ...(brokerMessage === undefined ? {} : { brokerMessage }),
       ...(retryAfter === undefined ? {} : { retryAfter }),
-      // A refreshed credential may cure a 401 when the caller gave a getter.
-      retryable: isRetryableStatus(res.status) || (res.status === 401 && typeof this.options.headers === 'function'),
+      // A refreshed credential may cure a 401 when the caller gave a getter. The cap on unfinished
+      // uploads is a 429 too, but it lifts only when one of the caller's uploads ends (its
+      // Retry-After can be a day away): waiting here would only delay the failure.
+      retryable: (isRetryableStatus(res.status) && error !== 'too_many_uploads') || (res.status === 401 && typeof this.options.headers === 'function'),
     });
   }
 }
