@@ -56,13 +56,15 @@ describe('environment', () => {
   it('reads PORT, HOST, REDIS_URL and *_FILE secrets', () => {
     const read = (path: string) => (path === '/s/redis' ? 'redis://127.0.0.1:7000\n' : 'jwt-secret-from-file');
     expect(loadServerEnv({ PORT: '9000', HOST: '0.0.0.0', REDIS_URL_FILE: '/s/redis', SIGNPOST_JWT_SECRET_FILE: '/s/jwt' }, read)).toEqual({
-      port: 9000, host: '0.0.0.0', logLevel: 'info', redisUrl: 'redis://127.0.0.1:7000', jwtSecret: 'jwt-secret-from-file',
+      port: 9000, host: '0.0.0.0', logLevel: 'info', workers: 1, redisUrl: 'redis://127.0.0.1:7000', jwtSecret: 'jwt-secret-from-file',
     });
   });
   it('refuses a bad PORT, REDIS_URL or LOG_LEVEL naming the variable', () => {
     expect(configError(() => loadServerEnv({ PORT: 'eighty' }))).toMatch(/PORT/);
     expect(configError(() => loadServerEnv({ LOG_LEVEL: 'loud' }))).toMatch(/LOG_LEVEL/);
     expect(configError(() => loadServerEnv({ REDIS_URL: 'localhost:6379' }))).toMatch(/REDIS_URL/);
+    expect(configError(() => loadServerEnv({ WORKERS: '0' }))).toMatch(/WORKERS must be an integer from 1 to 64/);
+    expect(configError(() => loadServerEnv({ WORKERS: 'two' }))).toMatch(/WORKERS/);
   });
   it('reads several comma-separated REDIS_URL seeds as a Redis Cluster, from the variable or its file', () => {
     const seeds = ['redis://127.0.0.1:7000', 'redis://user:p%2Cw@10.0.0.2:7001', 'redis://[::1]:7002/0'];
