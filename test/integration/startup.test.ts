@@ -9,11 +9,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acceptsConnections, freePort } from '../../scripts/servers/ports.js';
 
-const TSX = join(process.cwd(), 'node_modules', '.bin', 'tsx');
-
+// As `npm start` runs it: node with tsx as its loader. Not the tsx command, whose parent process
+// relays a signal and, when the child has not said within 30 ms that it got it (a loaded
+// machine), SIGKILLs it and exits 143 — the broker's shutdown never ran.
 function run(script: string, env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
   let text = '';
-  const child = spawn(TSX, [script], { env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', script], { env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout?.on('data', (d: Buffer) => (text += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (text += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
