@@ -1,21 +1,10 @@
 // The repository contract, continued: the dedupe index, object reference counts, upload
 // sessions, the sweep schedule and claims — against memory, Redis and a Redis Cluster.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRedisCluster, type RedisCluster } from '../../scripts/servers/redis-cluster.js';
+import { describe, expect, it } from 'vitest';
 import type { UploadSession } from '../../src/domain/ports.js';
-import { HOUR, RETENTION, memoryImplementation, redisClusterImplementation, redisImplementation, uploadRecord, useHarness } from './repository-fixtures.js';
+import { HOUR, RETENTION, memoryImplementation, clusterOfThisFile, redisImplementation, uploadRecord, useHarness } from './repository-fixtures.js';
 
-let cluster: RedisCluster | undefined;
-beforeAll(async () => {
-  cluster = await startRedisCluster();
-});
-afterAll(async () => {
-  await cluster?.stop();
-});
-const clusterImplementation = redisClusterImplementation(() => {
-  if (cluster === undefined) throw new Error('the Redis Cluster of this file is not running');
-  return cluster.urls;
-});
+const clusterImplementation = clusterOfThisFile();
 
 const sha = (n: number) => n.toString(16).padStart(64, '0');
 

@@ -1,7 +1,8 @@
 // Fixtures shared by the repository tests: records, a clock tests move by hand (nothing
 // sleeps waiting for expiry), and one harness per implementation.
 import { randomUUID } from 'node:crypto';
-import { afterEach, beforeEach, expect, inject } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, expect, inject } from 'vitest';
+import { startRedisCluster, type RedisCluster } from '../../scripts/servers/redis-cluster.js';
 import type { UploadRecord } from '../../src/domain/upload.js';
 import { createMemoryRepository } from '../../src/state/memory.js';
 import { connectRedis, connectRedisCluster, createRedisRepository } from '../../src/state/redis.js';
@@ -60,6 +61,21 @@ export function redisClusterImplementation(seedUrls: () => string[]): Implementa
     open: (clock, keyPrefix) =>
       createRedisRepository({ redis: connectRedisCluster(seedUrls()), clock, keyPrefix, retentionAfterExpiryMs: RETENTION }),
   };
+}
+
+/** Starts a Redis Cluster for the calling test file (stopped after it) and runs the contract on it. */
+export function clusterOfThisFile(): Implementation {
+  let cluster: RedisCluster | undefined;
+  beforeAll(async () => {
+    cluster = await startRedisCluster();
+  });
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+  return redisClusterImplementation(() => {
+    if (cluster === undefined) throw new Error('the Redis Cluster of this file is not running');
+    return cluster.urls;
+  });
 }
 
 /** A record with a declared size and MD5: one a later create of the same file can resume. */

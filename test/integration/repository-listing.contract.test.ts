@@ -3,22 +3,11 @@
 // forgotten, and filtered queries page and count correctly across more than one batch of
 // the Redis scan (redis-listing.ts) — against memory, Redis and a Redis Cluster.
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startRedisCluster, type RedisCluster } from '../../scripts/servers/redis-cluster.js';
+import { describe, expect, inject, it } from 'vitest';
 import type { UploadRecord } from '../../src/domain/upload.js';
-import { HOUR, RETENTION, memoryImplementation, redisClusterImplementation, redisImplementation, uploadRecord, useHarness } from './repository-fixtures.js';
+import { HOUR, RETENTION, memoryImplementation, clusterOfThisFile, redisImplementation, uploadRecord, useHarness } from './repository-fixtures.js';
 
-let cluster: RedisCluster | undefined;
-beforeAll(async () => {
-  cluster = await startRedisCluster();
-});
-afterAll(async () => {
-  await cluster?.stop();
-});
-const clusterImplementation = redisClusterImplementation(() => {
-  if (cluster === undefined) throw new Error('the Redis Cluster of this file is not running');
-  return cluster.urls;
-});
+const clusterImplementation = clusterOfThisFile();
 
 const ids = (result: { items: UploadRecord[] }) => result.items.map((r) => r.id);
 

@@ -3,24 +3,13 @@
 // finish is split into, and the one-step signature of one part or many (recordSignedParts)
 // with every reason it refuses — run against the memory
 // repository, Redis, and a real 3-master Redis Cluster this file starts.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRedisCluster, type RedisCluster } from '../../scripts/servers/redis-cluster.js';
+import { describe, expect, it } from 'vitest';
 import type { SignStep } from '../../src/domain/ports.js';
 import { STATES_BEFORE_COMPLETE } from '../../src/domain/state-machine.js';
 import type { PartRecord } from '../../src/domain/upload.js';
-import { HOUR, md5, memoryImplementation, redisClusterImplementation, redisImplementation, uploadRecord, useHarness, type ResumableRecord } from './repository-fixtures.js';
+import { HOUR, md5, memoryImplementation, clusterOfThisFile, redisImplementation, uploadRecord, useHarness, type ResumableRecord } from './repository-fixtures.js';
 
-let cluster: RedisCluster | undefined;
-beforeAll(async () => {
-  cluster = await startRedisCluster();
-});
-afterAll(async () => {
-  await cluster?.stop();
-});
-const clusterImplementation = redisClusterImplementation(() => {
-  if (cluster === undefined) throw new Error('the Redis Cluster of this file is not running');
-  return cluster.urls;
-});
+const clusterImplementation = clusterOfThisFile();
 
 const hex = (n: number) => Buffer.from(md5(n), 'base64').toString('hex');
 

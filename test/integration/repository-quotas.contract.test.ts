@@ -2,22 +2,11 @@
 // user's unfinished uploads and the tenant byte quota, checked and counted in one atomic
 // step — against memory, Redis and a Redis Cluster. Concurrent claims at a limit: exactly
 // one wins, also from two repositories sharing one Redis (two broker processes).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRedisCluster, type RedisCluster } from '../../scripts/servers/redis-cluster.js';
+import { describe, expect, it } from 'vitest';
 import type { QuotaClaim } from '../../src/domain/ports.js';
-import { HOUR, memoryImplementation, redisClusterImplementation, redisImplementation, uploadRecord, useHarness, type Repository } from './repository-fixtures.js';
+import { HOUR, memoryImplementation, clusterOfThisFile, redisImplementation, uploadRecord, useHarness, type Repository } from './repository-fixtures.js';
 
-let cluster: RedisCluster | undefined;
-beforeAll(async () => {
-  cluster = await startRedisCluster();
-});
-afterAll(async () => {
-  await cluster?.stop();
-});
-const clusterImplementation = redisClusterImplementation(() => {
-  if (cluster === undefined) throw new Error('the Redis Cluster of this file is not running');
-  return cluster.urls;
-});
+const clusterImplementation = clusterOfThisFile();
 
 describe.each([memoryImplementation, redisImplementation, clusterImplementation])('UploadRepository contract (cap and quota): $name', (implementation) => {
   const h = useHarness(implementation);

@@ -2,8 +2,7 @@
 // the Redis one on the real redis-server the global setup starts, and the Redis one on a
 // real 3-master Redis Cluster this file starts. What only Redis has — TTLs, key layout,
 // outages — is checked in redis-repository.test.ts and redis-cluster.test.ts.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRedisCluster, type RedisCluster } from '../../scripts/servers/redis-cluster.js';
+import { describe, expect, it } from 'vitest';
 import { SignpostError } from '../../src/domain/errors.js';
 import type { UploadRecord } from '../../src/domain/upload.js';
 import {
@@ -11,24 +10,14 @@ import {
   RETENTION,
   md5,
   memoryImplementation,
-  redisClusterImplementation,
+  clusterOfThisFile,
   redisImplementation,
   rejection,
   uploadRecord,
   useHarness,
 } from './repository-fixtures.js';
 
-let cluster: RedisCluster | undefined;
-beforeAll(async () => {
-  cluster = await startRedisCluster();
-});
-afterAll(async () => {
-  await cluster?.stop();
-});
-const clusterImplementation = redisClusterImplementation(() => {
-  if (cluster === undefined) throw new Error('the Redis Cluster of this file is not running');
-  return cluster.urls;
-});
+const clusterImplementation = clusterOfThisFile();
 
 describe.each([memoryImplementation, redisImplementation, clusterImplementation])('UploadRepository contract: $name', (implementation) => {
   const h = useHarness(implementation);
