@@ -7,7 +7,7 @@ import pino, { type Logger } from 'pino';
 import type { AppDeps } from './app.js';
 import { redisSeedUrls, type CompanionSettings, type Config, type StorageConfig } from './config.js';
 import type { CompanionConfig } from './protocols/companion/router.js';
-import { createMetrics } from './http/observability.js';
+import { countUploadEvents, createMetrics } from './http/observability.js';
 import { createRateGate, type RateGate } from './http/rate-limit.js';
 import { randomIds, systemClock, type Clock } from './domain/clock.js';
 import { effectivePolicy } from './domain/part-plan.js';
@@ -166,7 +166,8 @@ export function buildDependencies(config: Config, logger: Logger, clock: Clock =
     formArrivals: new Set(),
     recentRecords: new RecentRecords(),
     metrics,
-    ...(webhooks === undefined ? {} : { webhooks, events: webhooks.events }),
+    ...(webhooks === undefined ? {} : { webhooks }),
+    events: countUploadEvents(metrics, webhooks?.events),
     storages: buildStorages(config.storages, clock),
     clock,
     ids: randomIds,

@@ -2,10 +2,12 @@
 // store answer, with the reason when one does not), and Prometheus metrics at
 // /metrics (prom-client): request latency and counts by route and status — which
 // also counts parts signed (a 200 on a signing route) and verifications failed
-// (422s) —, errors by code (store and Redis failures among them), sweeper rounds.
+// (422s) —, errors by code (store and Redis failures among them), sweeper rounds, and
+// uploads by what happened to them (created, completed, aborted, expired).
 import express, { type ErrorRequestHandler, type RequestHandler, type Router } from 'express';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { DomainContext } from '../domain/context.js';
+import type { UploadEvents } from '../domain/events.js';
 import { SignpostError } from '../domain/errors.js';
 
 export interface Metrics {
@@ -13,6 +15,7 @@ export interface Metrics {
   requests: Histogram<'method' | 'route' | 'status'>;
   errors: Counter<'code'>;
   swept: Counter<'outcome'>;
+  uploads: Counter<'event'>;
 }
 
 export function createMetrics(): Metrics {
@@ -23,6 +26,7 @@ export function createMetrics(): Metrics {
     requests: new Histogram({ name: 'signpost_http_request_duration_seconds', help: 'Broker requests by route pattern and status', labelNames: ['method', 'route', 'status'], buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10], registers: [registry] }),
     errors: new Counter({ name: 'signpost_errors_total', help: 'Refusals and failures by error code (store_* and state_unavailable: the stores and Redis)', labelNames: ['code'], registers: [registry] }),
     swept: new Counter({ name: 'signpost_swept_total', help: 'Uploads the sweeper expired (aborted in the store) or released (temporary)', labelNames: ['outcome'], registers: [registry] }),
+    uploads: new Counter({ name: 'signpost_upload_events_total', help: 'Uploads by what happened to them: created, completed, aborted, expired', labelNames: ['event'], registers: [registry] }),
   };
 }
 
@@ -42,6 +46,19 @@ export function measureRequests(metrics: Metrics, mounts: string[]): RequestHand
       end({ method: req.method, route, status: String(res.statusCode) });
     });
     next();
+  };
+}
+
+/**
+ * Counts every upload event — the domain emits each once, from the call that made the change —
+ * and passes it on to the webhooks when they are configured.
+ */
+export function countUploadEvents(metrics: Metrics, next?: UploadEvents): UploadEvents {
+  return {
+    publish: async (event) => {
+      metrics.uploads.inc({ event: event.type.replace(/^upload\./, '') });
+      await next?.publish(event);
+    },
   };
 }
 

@@ -44,4 +44,17 @@ describe('health, readiness and metrics', () => {
     expect(text).not.toContain(id);
     expect(text).toMatch(/signpost_process_cpu_seconds_total/);
   });
+
+  it('/metrics counts uploads by what happened to them: created, completed, aborted', async () => {
+    const broker = buildBroker({ storages: storageConfigs(stores) });
+    const alice = broker.as('alice');
+    await alice.uploadWhole(testBytes(1000));
+    await alice.uploadWhole(testBytes(2000));
+    const { upload_id: left } = await alice.create(testBytes(3000));
+    expect((await alice.delete(`/${left}`)).status).toBeLessThan(300);
+    const text = (await request(broker.app).get('/metrics')).text;
+    expect(text).toMatch(/signpost_upload_events_total\{event="created"\} 3/);
+    expect(text).toMatch(/signpost_upload_events_total\{event="completed"\} 2/);
+    expect(text).toMatch(/signpost_upload_events_total\{event="aborted"\} 1/);
+  });
 });

@@ -5,6 +5,7 @@ import pino, { type Logger } from 'pino';
 import { inject } from 'vitest';
 import { createApp, type AppDeps } from '../../src/app.js';
 import type { RateGate } from '../../src/http/rate-limit.js';
+import { countUploadEvents, createMetrics } from '../../src/http/observability.js';
 import { checkFormArrivals } from '../../src/domain/form-upload.js';
 import { sweep, type SweepResult } from '../../src/domain/sweeper.js';
 import { buildStorages } from '../../src/compose.js';
@@ -89,6 +90,8 @@ export function buildBroker(options: BrokerOptions): TestBroker {
   const clock = options.clock ?? systemClock;
   const repo = options.repo ?? createMemoryRepository({ clock });
   const formArrivals = new Set<string>();
+  // As compose.ts wires it: every upload event counted on /metrics, then handed to the webhooks.
+  const metrics = createMetrics();
   const apiKeys = Object.fromEntries(Object.values(USERS).map(({ key, ...caller }) => [key, caller]));
   const deps: AppDeps = {
     basePath: '/api/engine/v2/uploads',
@@ -105,7 +108,8 @@ export function buildBroker(options: BrokerOptions): TestBroker {
     clock,
     ids: randomIds,
     limits: { ...DEFAULT_LIMITS, ...options.limits },
-    ...(options.events === undefined ? {} : { events: options.events }),
+    metrics,
+    events: countUploadEvents(metrics, options.events),
   };
   const app = createApp(deps);
   return {
