@@ -47,7 +47,7 @@ describe('rate limits on the Uppy routes', () => {
   });
 
   it('per tenant, counted in Redis and shared by two brokers: tokens of alice and bob share acme\'s count; carol\'s tenant is untouched', async () => {
-    const gate = () => createRateGate({ perTenantPerMinute: 4, perUserPerMinute: 100 }, connectRedis(inject('redis').url, {}));
+    const gate = () => createRateGate({ perTenantPerMinute: 4, perUserPerMinute: 100 }, connectRedis(`${inject('redis').url}/5`, {}));
     const first = buildBroker({ storages: storageConfigs(stores), rateGate: gate() });
     const second = buildBroker({ storages: storageConfigs(stores), rateGate: gate() });
     const alice = await mintEndpoint(first.app, 'alice'); // acme 1

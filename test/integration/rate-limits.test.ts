@@ -26,10 +26,11 @@ describe('rate limits', () => {
   });
 
   it('per tenant, counted in Redis and shared by two brokers: alice and bob of one tenant share it, carol of another does not', async () => {
-    const gate = () => createRateGate({ perTenantPerMinute: 4, perUserPerMinute: 100 }, connectRedis(inject('redis').url, {}));
+    const gate = () => createRateGate({ perTenantPerMinute: 4, perUserPerMinute: 100 }, connectRedis(`${inject('redis').url}/4`, {}));
     const first = buildBroker({ storages: storageConfigs(stores), rateGate: gate() });
     const second = buildBroker({ storages: storageConfigs(stores), rateGate: gate() });
-    // The counts live in the run's own redis-server, which no other test counts in.
+    // The counts live in database 4 of the run's redis-server, where no other test counts
+    // (rate-limits-uppy.test.ts counts acme's requests in database 5).
     const statuses = [
       (await first.as('alice').get('/')).status,
       (await second.as('bob').get('/')).status,
