@@ -59,7 +59,7 @@ function alreadyComplete(record: UploadRecord, digest: string | undefined): Comp
  */
 async function commitListedParts(ctx: DomainContext, storage: Storage, record: UploadRecord): Promise<PartDigest[]> {
   const ref = { key: record.objectKey, ...(record.resumableId === undefined ? {} : { resumableId: record.resumableId }) };
-  const [listed, signed] = await Promise.all([storage.store.listUploadedParts(ref), ctx.repo.listParts(record.id)]);
+  const [listed, signed] = await Promise.all([storage.store.listUploadedParts({ ...ref, expectedParts: record.partCount }), ctx.repo.listParts(record.id)]);
   const signedMd5 = new Map(signed.map((p) => [p.part, p.md5]));
   if (listed.length === 0 && signed.length === record.partCount && (await storage.store.statObject({ key: record.objectKey }))) {
     return signed.map((p) => ({ part: p.part, md5: p.md5 }));

@@ -179,7 +179,7 @@ async function resume(ctx: DomainContext, record: UploadRecord, expiresMinutes?:
 async function confirmDoneParts(ctx: DomainContext, storage: Storage, record: UploadRecord): Promise<PartRecord[]> {
   const [signed, held] = await Promise.all([
     ctx.repo.listParts(record.id),
-    storage.store.listUploadedParts({ key: record.objectKey, ...(record.resumableId === undefined ? {} : { resumableId: record.resumableId }) }),
+    storage.store.listUploadedParts({ key: record.objectKey, expectedParts: record.partCount, ...(record.resumableId === undefined ? {} : { resumableId: record.resumableId }) }),
   ]);
   const heldByPart = new Map(held.map((p) => [p.part, p]));
   const done = signed.filter((part) => {

@@ -191,8 +191,12 @@ export interface BlobStore {
   // What the broker does in the store itself.
   /** Starts a multipart upload; the id is '' where the store needs none. */
   initiateMultipart(input: { key: string; mime: string }): Promise<{ resumableId: string }>;
-  /** Parts the store holds for an unfinished upload, ascending ([] when none or unknown upload). */
-  listUploadedParts(input: { key: string; resumableId?: string }): Promise<UploadedPart[]>;
+  /**
+   * Parts the store holds for an unfinished upload, ascending ([] when none or unknown upload).
+   * `expectedParts`, the parts the upload plans when known, lets a store that pages its
+   * listing ask for the pages at once; the answer is the same with or without it.
+   */
+  listUploadedParts(input: { key: string; resumableId?: string; expectedParts?: number }): Promise<UploadedPart[]>;
   /** Commits exactly these parts (S3 CompleteMultipartUpload, Azure Put Block List). */
   completeMultipart(input: CompleteMultipartInput): Promise<void>;
   /** The committed object's size, or undefined when there is none. */

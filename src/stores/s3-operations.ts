@@ -14,9 +14,10 @@ import {
 } from '@aws-sdk/client-s3';
 import { errors } from '../domain/errors.js';
 import { md5Hex } from '../domain/md5.js';
-import type { BlobStore, UploadedPart } from '../domain/ports.js';
+import type { BlobStore } from '../domain/ports.js';
 import { s3ObjectFailure } from './object-checks.js';
 import { focusedListParts, type ListPartsPage } from './s3-list-parts.js';
+import { listEveryPart } from './s3-list-pages.js';
 import { isNoSuchUpload, isNotImplemented, isS3NotFound, s3Status, translateS3Error } from './s3-errors.js';
 import type { StoreTransport } from './transport.js';
 import { ascendingParts } from './xml-bodies.js';
@@ -62,22 +63,14 @@ export function s3Operations({ client, Bucket, transport }: { client: S3Client; 
       }
     },
 
-    async listUploadedParts({ key, resumableId }) {
+    async listUploadedParts({ key, resumableId, expectedParts }) {
       if (resumableId === undefined || resumableId === '') return [];
-      const parts: UploadedPart[] = [];
-      let marker: string | undefined;
       try {
-        for (;;) {
-          const page = await listPage(key, resumableId, marker);
-          for (const p of page.parts) {
-            const etag = unquote(p.etag);
-            parts.push({ part: p.part, size: p.size, ...(etag !== undefined && PLAIN_ETAG.test(etag) ? { md5Hex: etag.toLowerCase() } : {}) });
-          }
-          // S3 pages by part number; stop if a store says "truncated" without moving on.
-          const next = page.nextPartNumberMarker;
-          if (!page.isTruncated || next === undefined || next === marker) break;
-          marker = next;
-        }
+        const listed = await listEveryPart((marker) => listPage(key, resumableId, marker), transport.listPageSize, expectedParts);
+        return listed.map((p) => {
+          const etag = unquote(p.etag);
+          return { part: p.part, size: p.size, ...(etag !== undefined && PLAIN_ETAG.test(etag) ? { md5Hex: etag.toLowerCase() } : {}) };
+        });
       } catch (error) {
         if (isNoSuchUpload(error)) return [];
         // A store without ListParts confirms nothing: the client then re-sends every
@@ -85,7 +78,6 @@ export function s3Operations({ client, Bucket, transport }: { client: S3Client; 
         if (isNotImplemented(error)) return [];
         throw translateS3Error(error, 'ListParts');
       }
-      return parts.sort((a, b) => a.part - b.part);
     },
 
     // The part list names each part's ETag (its hex MD5): S3 refuses the commit

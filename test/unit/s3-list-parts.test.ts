@@ -106,4 +106,28 @@ describe('the focused ListParts scan', () => {
     served = () => refusal('InternalError', 500);
     await expect(store.listUploadedParts({ key: 'k', resumableId: 'upload-1' })).rejects.toMatchObject({ code: 'store_failed' });
   });
+
+  it('with the planned part count the pages are asked for at once, and the listing is the same: gaps, fewer or more parts than planned', async () => {
+    const store = createS3Store({ bucket: 'bucket', endpoint: url, region: 'us-east-1', forcePathStyle: true, signContentLength: true, ...credentials }, { transport: { maxAttempts: 1, listPageSize: 2 } });
+    // A store as S3 pages it: the first two parts numbered above the marker; truncated while more remain.
+    const held = [1, 2, 3, 5, 6, 9, 10, 11, 12, 13, 17];
+    const markers: number[] = [];
+    served = (path) => {
+      const marker = Number(new URL(path, url).searchParams.get('part-number-marker') ?? 0);
+      markers.push(marker);
+      const above = held.filter((n) => n > marker);
+      const numbers = above.slice(0, 2);
+      return { status: 200, body: page(numbers.map((n) => part(n, `"${md5(n)}"`, n)), { truncated: above.length > 2, ...(numbers.length > 0 ? { next: numbers[numbers.length - 1] } : {}) }) };
+    };
+    const everything = held.map((n) => ({ part: n, size: n, md5Hex: md5(n) }));
+    expect(await store.listUploadedParts({ key: 'k', resumableId: 'upload-1' })).toStrictEqual(everything);
+    const oneByOne = markers.splice(0);
+    expect(oneByOne).toEqual([0, 2, 5, 9, 11, 13]);
+    for (const expectedParts of [1, 4, 13, 17, 40]) {
+      expect(await store.listUploadedParts({ key: 'k', resumableId: 'upload-1', expectedParts }), `expectedParts ${expectedParts}`).toStrictEqual(everything);
+      const asked = markers.splice(0);
+      // Every page the plan foresees is asked for (from k × 2), whatever the first answers say.
+      for (let k = 0; k < Math.ceil(expectedParts / 2); k += 1) expect(asked, `expectedParts ${expectedParts}`).toContain(k * 2);
+    }
+  });
 });
