@@ -12,6 +12,7 @@ import { createS3Store } from '../../src/stores/s3.js';
 import type { StoreRuntime } from '../../src/stores/transport.js';
 import { MiB, md5b64, sendSigned, testBytes } from '../support/protocol-driver.js';
 import { createBucket, createContainer } from '../support/provision.js';
+import { untilExpired } from '../support/url-expiry.js';
 
 interface StoreUnderTest {
   /** A store on a fresh bucket / container. */
@@ -225,7 +226,7 @@ describe.each([
   it('an expired URL is refused (403)', async () => {
     const bytes = testBytes(1024);
     const signed = await store.presignDirectPut({ key: newKey(), md5: md5b64(bytes), size: bytes.length, mime: MIME, expiresInSeconds: 1 });
-    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    await untilExpired(signed.url);
     const response = await sendSigned(signed, bytes);
     expect(response.status).toBe(403);
     expect(await storeCode(response)).toBe(sut.codes.expired);

@@ -9,6 +9,7 @@ import { fileSource, uploadBlob, V1Client, type BlobUploadOptions, type UploadSo
 import { freshStores, storageConfigs, USERS, type TestStores } from '../support/broker.js';
 import { sha256Hex } from '../support/v1-driver.js';
 import { listeningBroker, MiB, tempFiles, watchedFetch, type ListeningBroker, type TempFiles } from './client-harness.js';
+import { untilExpired } from '../support/url-expiry.js';
 
 const alice = { 'X-API-Key': USERS.alice.key };
 let stores: TestStores;
@@ -117,10 +118,7 @@ describe.each(['s3', 'azure'])('v1 client uploads to %s', (storageId) => {
       const { path, bytes } = await files.make(`v1-expiry-${storageId}.bin`, 11 * MiB);
       // Hold the first part's request until its URL has lapsed by the store's own reckoning.
       const store = watchedFetch(shortLived.url, async (call) => {
-        if (call.kind === 'part' && call.index === 0) {
-          const lapse = urlExpiry(call.url);
-          while (Date.now() <= lapse + 1000) await new Promise((r) => setTimeout(r, 100));
-        }
+        if (call.kind === 'part' && call.index === 0) await untilExpired(call.url);
         return undefined;
       });
       const task = uploadBlob(await fileSource(path), options(shortLived, storageId, { fetch: store.fetch, parallel: 1 }));
@@ -135,16 +133,6 @@ describe.each(['s3', 'azure'])('v1 client uploads to %s', (storageId) => {
     }
   });
 });
-
-/** When a presigned URL lapses: S3 X-Amz-Date + X-Amz-Expires, Azure SAS `se`. */
-function urlExpiry(url: string): number {
-  const params = new URL(url).searchParams;
-  const se = params.get('se');
-  if (se) return Date.parse(se);
-  const date = params.get('X-Amz-Date')!;
-  const iso = `${date.slice(0, 4)}-${date.slice(4, 6)}-${date.slice(6, 8)}T${date.slice(9, 11)}:${date.slice(11, 13)}:${date.slice(13, 15)}Z`;
-  return Date.parse(iso) + Number(params.get('X-Amz-Expires')) * 1000;
-}
 
 describe('v1 client: refusals', () => {
   it("fails with the broker's code and words on bad credentials, and on a storage that refuses the file", async () => {
