@@ -33,7 +33,7 @@ export async function startRedis(_options: StartRedisOptions = {}): Promise<Redi
     cwd: dir,
   });
   try {
-    await waitUntil(() => ping(port), { what: `redis PING on port ${port}`, timeoutMs: 15_000, intervalMs: 25, check: () => server.assertRunning() });
+    await waitUntil(() => redisPing(port), { what: `redis PING on port ${port}`, timeoutMs: 15_000, intervalMs: 25, check: () => server.assertRunning() });
   } catch (error) {
     await server.stop();
     throw startFailure('redis-server', logFile, error);
@@ -49,8 +49,8 @@ export async function startRedis(_options: StartRedisOptions = {}): Promise<Redi
   };
 }
 
-/** One raw PING over RESP; true once Redis answers +PONG. */
-function ping(port: number): Promise<boolean> {
+/** One raw PING over RESP; true once Redis answers +PONG (a Redis still loading its AOF answers -LOADING). */
+export function redisPing(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ host: LOOPBACK, port });
     let reply = '';

@@ -8,14 +8,14 @@
 // Fixed seeds (FUZZ_SEED to change them); fast-check prints the seed and the shrunk request
 // of a failure. FUZZ_RUNS scales the number of runs.
 import type { Server } from 'node:http';
-import fc from 'fast-check';
 import { ListPartsCommand, type S3Client } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject } from 'vitest';
 import { brokerServer } from '../../src/main.js';
 import { buildBroker, freshStores, redisRepository, storageConfigs, USERS, type TestBroker } from '../support/broker.js';
 import { mintEndpoint, type UppyEndpoint } from '../support/companion-driver.js';
 import { FIXTURE_NAMES, makeFixture, sendRaw, snapshot, usedUp, type Fixture, type FixtureName, type Snapshot, type StoreLister } from '../support/fuzz-fixtures.js';
 import { CREATING_ROUTES, ROUTES, type Generated } from '../support/fuzz-requests.js';
+import { fuzzEachRoute } from '../support/fuzz-runner.js';
 import { toQuery } from '../support/fuzz-values.js';
 import { s3ClientFor } from '../support/provision.js';
 import { BASE } from '../support/protocol-driver.js';
@@ -174,13 +174,7 @@ describe('fuzzing every route', () => {
   // FUZZ_EXPLORE=1: record every failure and carry on (to survey findings), instead of shrinking the first.
   const explore = process.env['FUZZ_EXPLORE'] === '1';
   const findings: string[] = [];
-  // fast-check's time limit abandons the run in flight rather than waiting for it: each test
-  // waits for it (and fails on its failure), so no request overlaps the next property's.
-  let inFlight: Promise<void> = Promise.resolve();
-  const checkOrRecord = (g: Generated): Promise<void> => {
-    inFlight = explore ? recorded(g) : check(g);
-    return inFlight;
-  };
+  const checkOrRecord = (g: Generated): Promise<void> => (explore ? recorded(g) : check(g));
   const recorded = async (g: Generated) => {
     try {
       await check(g);
@@ -192,20 +186,7 @@ describe('fuzzing every route', () => {
     if (explore) console.log(`[fuzz] findings:\n${findings.join('\n')}`);
   });
 
-  let deadline = 0;
-  ROUTES.forEach(([name, arbitrary, runs], index) => {
-    it(`${name}: no 5xx, no dropped connection, {error, message} on 4xx, nothing changed by a refusal`, async () => {
-      if (deadline === 0) deadline = Date.now() + BUDGET_MS;
-      const share = Math.max(500, (deadline - Date.now()) / (ROUTES.length - index));
-      await fc.assert(fc.asyncProperty(arbitrary, checkOrRecord), {
-        seed: SEED + index,
-        numRuns: Math.max(1, Math.round(runs * SCALE)),
-        interruptAfterTimeLimit: share,
-        markInterruptAsFailure: false,
-      });
-      await inFlight;
-    }, 120_000);
-  });
+  fuzzEachRoute(ROUTES, checkOrRecord, { seed: SEED, scale: SCALE, budgetMs: BUDGET_MS });
 });
 
 function sameSnapshot(a: Snapshot, b: Snapshot): boolean {

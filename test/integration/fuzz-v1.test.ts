@@ -9,13 +9,13 @@
 // bystander) exactly as before, and no upload created. Fixed seeds (FUZZ_SEED), a time budget
 // (FUZZ_V1_BUDGET_S, default 25 s), FUZZ_RUNS scales the runs.
 import type { Server } from 'node:http';
-import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { brokerServer } from '../../src/main.js';
 import { buildBroker, freshStores, redisRepository, storageConfigs, USERS, type TestBroker } from '../support/broker.js';
 import { sendRaw } from '../support/fuzz-fixtures.js';
 import { makeV1Fixture, v1Snapshot, v1UsedUp, V1_FIXTURE_NAMES, type V1Fixture, type V1FixtureName, type V1Snapshot } from '../support/fuzz-v1-fixtures.js';
 import { COMPLETE_ID, COMPLETE_SHA, TARGET_ID, V1_CREATING_ROUTES, V1_FUZZ_ROUTES, type V1Generated } from '../support/fuzz-v1-requests.js';
+import { fuzzEachRoute } from '../support/fuzz-runner.js';
 import { toQuery } from '../support/fuzz-values.js';
 import { V1 } from '../support/v1-driver.js';
 
@@ -149,28 +149,7 @@ describe('fuzzing every API v1 route', () => {
     }
   }
 
-  // fast-check's time limit abandons the run in flight: each test waits for it, so no request
-  // overlaps the next property's.
-  let inFlight: Promise<void> = Promise.resolve();
-  const checked = (g: V1Generated): Promise<void> => {
-    inFlight = check(g);
-    return inFlight;
-  };
-
-  let deadline = 0;
-  V1_FUZZ_ROUTES.forEach(([name, arbitrary, runs], index) => {
-    it(`${name}: no 5xx, no dropped connection, {error, message} on 4xx, nothing changed by a refusal`, async () => {
-      if (deadline === 0) deadline = Date.now() + BUDGET_MS;
-      const share = Math.max(500, (deadline - Date.now()) / (V1_FUZZ_ROUTES.length - index));
-      await fc.assert(fc.asyncProperty(arbitrary, checked), {
-        seed: SEED + index,
-        numRuns: Math.max(1, Math.round(runs * SCALE)),
-        interruptAfterTimeLimit: share,
-        markInterruptAsFailure: false,
-      });
-      await inFlight;
-    }, 120_000);
-  });
+  fuzzEachRoute(V1_FUZZ_ROUTES, check, { seed: SEED, scale: SCALE, budgetMs: BUDGET_MS });
 });
 
 function same(a: V1Snapshot, b: V1Snapshot): boolean {

@@ -8,6 +8,7 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import type { Express } from 'express';
 import { LOOPBACK, acceptsConnections, freePort, waitUntil } from '../../scripts/servers/ports.js';
+import { redisPing } from '../../scripts/servers/redis.js';
 import { findExecutable, makeTempDir, removeDir, spawnServer, type ServerProcess } from '../../scripts/servers/server-process.js';
 import { launch, type Launched } from './processes.js';
 
@@ -74,25 +75,6 @@ export async function startOwnRedis(options: OwnRedisOptions): Promise<OwnRedis>
       await removeDir(dir);
     },
   };
-}
-
-/** One raw PING over RESP; true once Redis answers +PONG (a Redis still loading its AOF answers -LOADING). */
-function redisPing(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: LOOPBACK, port });
-    let reply = '';
-    const done = (ok: boolean): void => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(1000, () => done(false));
-    socket.once('error', () => done(false));
-    socket.once('connect', () => socket.write('PING\r\n'));
-    socket.on('data', (chunk) => {
-      reply += chunk.toString('latin1');
-      if (reply.includes('\r\n')) done(reply.startsWith('+PONG'));
-    });
-  });
 }
 
 export interface StoreProxy {
