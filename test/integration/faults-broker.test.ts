@@ -9,8 +9,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vi
 import { acceptsConnections, waitUntil } from '../../scripts/servers/ports.js';
 import type { S3StoreOptions } from '../../src/stores/options.js';
 import { createBucket } from '../support/provision.js';
-import { Client, MiB, md5b64, sendSigned, testBytes } from '../support/protocol-driver.js';
-import { makeTempDir, refusesConnections, remote, removeDir, sha256, startBrokerProcess, startOwnRedis, startStoreProxy, type BrokerProcess, type OwnRedis, type StoreProxy } from '../support/faults.js';
+import { Client, MiB, md5b64, testBytes } from '../support/protocol-driver.js';
+import { makeTempDir, refusesConnections, remote, removeDir, resumeAndFinish, startBrokerProcess, startOwnRedis, startStoreProxy, type BrokerProcess, type OwnRedis, type StoreProxy } from '../support/faults.js';
 
 const API_KEY = 'faults-broker-key-alice-0001';
 /** Long enough for the in-flight requests below on a busy machine; the slow one outlasts the short one. */
@@ -52,23 +52,6 @@ describe('broker processes killed and stopped mid-upload', () => {
     return { broker, alice: new Client(remote(broker.url), { 'X-API-Key': API_KEY }) };
   }
 
-  /** Resume on `alice`'s broker: only the parts it lacks are sent, then finish, commit, finalize; the bytes read back. */
-  async function finishElsewhere(alice: Client, bytes: Buffer, fileName: string, id: string, parts: Buffer[], expectedDone: number[]): Promise<void> {
-    const resumed = await alice.create(bytes, { file_name: fileName });
-    expect(resumed.type).toBe('parts');
-    expect(resumed.upload_id).toBe(id);
-    expect(resumed.part_list).toEqual(expectedDone);
-    const missing = parts.map((_, i) => i + 1).filter((n) => !expectedDone.includes(n));
-    await alice.uploadParts(id, parts, missing);
-    const finish = await alice.finish(id, { part_list: parts.map((_, i) => i + 1) });
-    const commit = await sendSigned(finish.signature, finish.body);
-    expect(commit.status, await commit.text()).toBe(200);
-    const done = await alice.put(`/${id}`);
-    expect(done.status, JSON.stringify(done.body)).toBe(200);
-    expect(done.body.upload.state).toBe('complete');
-    expect(sha256(await alice.download(id))).toBe(sha256(bytes));
-  }
-
   it('SIGKILL mid-upload: a second process on the same Redis resumes from the recorded parts and finishes, bytes equal', async () => {
     const first = await brokerProcess();
     const bytes = testBytes(16 * MiB + 12);
@@ -84,7 +67,7 @@ describe('broker processes killed and stopped mid-upload', () => {
 
     const second = await brokerProcess();
     // Parts 3 and 4 may have been signed before the kill, but their bytes never reached the store.
-    await finishElsewhere(second.alice, bytes, 'sigkill.bin', upload.id, upload.parts, [1, 2]);
+    await resumeAndFinish(second.alice, bytes, 'sigkill.bin', upload.id, upload.parts, [1, 2]);
   }, 240_000);
 
   it('SIGTERM with requests in flight: they get their normal answers, new connections are refused, exit 0 before the grace; a new process finishes, bytes equal', async () => {
@@ -114,7 +97,7 @@ describe('broker processes killed and stopped mid-upload', () => {
 
     proxy.delay(0);
     const second = await brokerProcess(first.broker.port);
-    await finishElsewhere(second.alice, bytes, 'sigterm.bin', upload.id, upload.parts, sent);
+    await resumeAndFinish(second.alice, bytes, 'sigterm.bin', upload.id, upload.parts, sent);
   }, 240_000);
 
   it('SIGTERM with a request slower than the grace: it is cut at the grace and the process exits 0; the upload is untouched and finishes on a new process', async () => {
@@ -137,6 +120,6 @@ describe('broker processes killed and stopped mid-upload', () => {
 
     proxy.delay(0);
     const second = await brokerProcess();
-    await finishElsewhere(second.alice, bytes, 'slow-sigterm.bin', upload.id, upload.parts, [1]);
+    await resumeAndFinish(second.alice, bytes, 'slow-sigterm.bin', upload.id, upload.parts, [1]);
   }, 240_000);
 });

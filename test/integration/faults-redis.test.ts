@@ -10,7 +10,7 @@ import { systemClock } from '../../src/domain/clock.js';
 import type { UploadRepository } from '../../src/domain/ports.js';
 import { connectRedis, createRedisRepository } from '../../src/state/redis.js';
 import { buildBroker, freshStores, storageConfigs, type TestBroker, type TestStores } from '../support/broker.js';
-import { startOwnRedis, sha256, type OwnRedis } from '../support/faults.js';
+import { resumeAndFinish, startOwnRedis, sha256, type OwnRedis } from '../support/faults.js';
 import { MiB, md5b64, sendSigned, testBytes } from '../support/protocol-driver.js';
 import { sha256Hex, type SignedPart } from '../support/v1-driver.js';
 
@@ -60,19 +60,7 @@ describe('Redis killed mid-upload', () => {
     await redis.restart();
     // The client reconnects on its own (at most a second apart): the broker was never restarted.
     await waitUntil(async () => (await alice.get(`/${upload.id}`)).status === 200, { what: 'the broker to read the upload again', timeoutMs: 30_000, intervalMs: 100 });
-    const resumed = await alice.create(bytes, { file_name: 'redis-killed.bin' });
-    expect(resumed.type).toBe('parts');
-    expect(resumed.upload_id).toBe(upload.id);
-    expect(resumed.part_list).toEqual([1, 2]);
-    const missing = upload.parts.map((_, i) => i + 1).filter((n) => !resumed.part_list?.includes(n));
-    await alice.uploadParts(upload.id, upload.parts, missing);
-    const finish = await alice.finish(upload.id, { part_list: upload.parts.map((_, i) => i + 1) });
-    const commit = await sendSigned(finish.signature, finish.body);
-    expect(commit.status, await commit.text()).toBe(200);
-    const done = await alice.put(`/${upload.id}`);
-    expect(done.status, JSON.stringify(done.body)).toBe(200);
-    expect(done.body.upload.state).toBe('complete');
-    expect(sha256(await alice.download(upload.id))).toBe(sha256(bytes));
+    await resumeAndFinish(alice, bytes, 'redis-killed.bin', upload.id, upload.parts, [1, 2]);
   }, 180_000);
 
   it('API v1, AOF always: signing and completing answer 503 while down; afterwards the status shows the parts sent, the rest follow, 201, bytes equal', async () => {

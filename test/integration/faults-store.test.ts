@@ -6,7 +6,7 @@
 // with only the missing parts and completes, the bytes read back from the store equal.
 import { afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildBroker, freshStores, storageConfigs, type TestStores } from '../support/broker.js';
-import { sha256, startStoreProxy, type StoreProxy } from '../support/faults.js';
+import { resumeAndFinish, sha256, startStoreProxy, type StoreProxy } from '../support/faults.js';
 import { MiB, md5b64, sendSigned, testBytes } from '../support/protocol-driver.js';
 import { sha256Hex, type SignedPart } from '../support/v1-driver.js';
 import { waitUntil } from '../../scripts/servers/ports.js';
@@ -55,18 +55,7 @@ describe('the S3 store stops mid-upload', () => {
     expect(during.body).toEqual(before.body);
 
     await proxy.restore();
-    const resumed = await alice.create(bytes, { file_name: 'store-stopped.bin' });
-    expect(resumed.type).toBe('parts');
-    expect(resumed.upload_id).toBe(upload.id);
-    expect(resumed.part_list).toEqual([1, 2]);
-    const missing = upload.parts.map((_, i) => i + 1).filter((n) => !resumed.part_list?.includes(n));
-    await alice.uploadParts(upload.id, upload.parts, missing);
-    const finish = await alice.finish(upload.id, { part_list: upload.parts.map((_, i) => i + 1) });
-    const commit = await sendSigned(finish.signature, finish.body);
-    expect(commit.status, await commit.text()).toBe(200);
-    const done = await alice.put(`/${upload.id}`);
-    expect(done.status, JSON.stringify(done.body)).toBe(200);
-    expect(sha256(await alice.download(upload.id))).toBe(sha256(bytes));
+    await resumeAndFinish(alice, bytes, 'store-stopped.bin', upload.id, upload.parts, [1, 2]);
   }, 180_000);
 
   it('PlaceOS: the store cut while a finalize is talking to it answers 5xx (not 500) and leaves the upload open; the next finalize completes it', async () => {

@@ -10,7 +10,9 @@ import type { Express } from 'express';
 import { LOOPBACK, acceptsConnections, freePort, waitUntil } from '../../scripts/servers/ports.js';
 import { redisPing } from '../../scripts/servers/redis.js';
 import { findExecutable, makeTempDir, removeDir, spawnServer, type ServerProcess } from '../../scripts/servers/server-process.js';
+import { expect } from 'vitest';
 import { launch, type Launched } from './processes.js';
+import { sendSigned, type Client } from './protocol-driver.js';
 
 export const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
@@ -190,6 +192,23 @@ export async function startBrokerProcess(dir: string, config: object, redisUrl: 
 /** Resolves once nothing accepts connections on the port any more. */
 export function refusesConnections(port: number): Promise<true> {
   return waitUntil(async () => !(await acceptsConnections(port)) || undefined, { what: `port ${port} to refuse connections`, timeoutMs: 30_000, intervalMs: 20 });
+}
+
+/** Resume on `alice`'s broker: only the parts it lacks are sent, then finish, commit, finalize; the bytes read back. */
+export async function resumeAndFinish(alice: Client, bytes: Buffer, fileName: string, id: string, parts: Buffer[], expectedDone: number[]): Promise<void> {
+  const resumed = await alice.create(bytes, { file_name: fileName });
+  expect(resumed.type).toBe('parts');
+  expect(resumed.upload_id).toBe(id);
+  expect(resumed.part_list).toEqual(expectedDone);
+  const missing = parts.map((_, i) => i + 1).filter((n) => !expectedDone.includes(n));
+  await alice.uploadParts(id, parts, missing);
+  const finish = await alice.finish(id, { part_list: parts.map((_, i) => i + 1) });
+  const commit = await sendSigned(finish.signature, finish.body);
+  expect(commit.status, await commit.text()).toBe(200);
+  const done = await alice.put(`/${id}`);
+  expect(done.status, JSON.stringify(done.body)).toBe(200);
+  expect(done.body.upload.state).toBe('complete');
+  expect(sha256(await alice.download(id))).toBe(sha256(bytes));
 }
 
 export { makeTempDir, removeDir };
