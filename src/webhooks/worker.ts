@@ -6,6 +6,7 @@
 // process killed after the receiver answered but before its XACK sends that event again.
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
+import { backoffDelay } from '../backoff.js';
 import type { Clock } from '../domain/clock.js';
 import { attemptDelivery } from './deliver.js';
 import { eventFacts } from './event-body.js';
@@ -36,14 +37,9 @@ export function subscriberName(endpoint: WebhookEndpoint): string {
   return `endpoint:${createHash('sha256').update(endpoint.url).digest('hex').slice(0, 32)}`;
 }
 
-/**
- * The wait before attempt `failures + 1`: between half and all of a cap that doubles from the
- * initial wait up to the maximum ("equal jitter": processes retrying together spread out, and
- * no wait collapses to nothing).
- */
+/** The wait before attempt `failures + 1`: the shared backoff (src/backoff.ts), from the initial wait up to the maximum. */
 export function backoffMs(failures: number, settings: Pick<WebhookSettings, 'backoffInitialMs' | 'backoffMaxMs'>, random: () => number): number {
-  const cap = Math.min(settings.backoffMaxMs, settings.backoffInitialMs * 2 ** Math.min(failures - 1, 30));
-  return Math.round(cap / 2 + (random() * cap) / 2);
+  return backoffDelay(failures, { baseMs: settings.backoffInitialMs, capMs: settings.backoffMaxMs, random });
 }
 
 const BLOCK_MS = 1_000;
