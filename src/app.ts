@@ -1,9 +1,10 @@
 // createApp(deps) → the express app. The pipeline, one step a line, in order.
-import express, { type Express, type RequestHandler, type Router } from 'express';
-import { stdSerializers, type Logger } from 'pino';
+import express, { type Express, type Router } from 'express';
+import type { Logger } from 'pino';
 import type { DomainContext } from './domain/context.js';
-import { createAuthenticator, type AuthConfig, type Authenticator } from './http/auth.js';
-import type { RateGate } from './http/rate-limit.js';
+import { createAuthenticator, type AuthConfig } from './http/auth.js';
+import { gatedAuthenticator, type RateGate } from './http/rate-limit.js';
+import { requestLogging } from './http/request-logging.js';
 import { apiCors } from './http/cors.js';
 import { countErrors, createMetrics, measureRequests, observabilityRouter, type Metrics } from './http/observability.js';
 import { errorHandler, notFoundRoute } from './http/error-handler.js';
@@ -36,14 +37,9 @@ export interface AppDeps extends DomainContext {
 export function createApp(deps: AppDeps): Express {
   const app = express();
   const routeDeps: RouteDeps = { ctx: deps, validators: createValidators() };
-  const authenticate = createAuthenticator(deps.auth);
   const { rateGate } = deps;
   // Who is asking, then whether they may ask now: every authenticated route counts against the rate limits.
-  const authenticator: Authenticator = rateGate === undefined ? authenticate : async (req) => {
-    const access = await authenticate(req);
-    await rateGate(access);
-    return access;
-  };
+  const authenticator = gatedAuthenticator(createAuthenticator(deps.auth), rateGate);
   app.disable('x-powered-by');
   // 1. One log line per request, with its id; credentials are redacted (and presigned URLs in Location:
   //    a download link is a bearer credential), the Uppy endpoint token in a path too.
@@ -72,39 +68,4 @@ export function createApp(deps: AppDeps): Express {
   app.use(countErrors(metrics));
   app.use(errorHandler(deps.logger, (url) => withoutToken(deps.companion.basePath, url)));
   return app;
-}
-
-/**
- * Step 1: the line pino-http wrote for each request — the same fields in the same order, the
- * same redaction, "request completed", "request aborted" or "request errored" — without the
- * child logger pino-http made for every request (and serialised, redacted and stringified
- * once more than the line needs). The request is serialised as it arrives, as pino-http did
- * (its url and params as they were then); the line is written once the response is done.
- */
-function requestLogging(logger: Logger, options: { redact: string[]; url: (url: string) => string }): RequestHandler {
-  const log = logger.child({}, { redact: options.redact, serializers: { res: stdSerializers.res } });
-  let lastId = 0;
-  return (req, res, next) => {
-    const start = Date.now();
-    const withId = req as typeof req & { id?: unknown };
-    withId.id ||= lastId = (lastId + 1) & 0x7fffffff;
-    const serialised = stdSerializers.req(req);
-    const logged = { ...serialised, url: options.url(serialised.url) };
-    const done = (err?: unknown) => {
-      res.off('close', done);
-      res.off('finish', done);
-      res.off('error', done);
-      const responseTime = Date.now() - start;
-      const failure = err ?? (res as { err?: unknown }).err;
-      if (failure || res.statusCode >= 500) {
-        log.info({ req: logged, res, err: failure ?? new Error(`failed with status code ${res.statusCode}`), responseTime }, 'request errored');
-        return;
-      }
-      log.info({ req: logged, res, responseTime }, !req.readableAborted && res.writableEnded ? 'request completed' : 'request aborted');
-    };
-    res.on('close', done);
-    res.on('finish', done);
-    res.on('error', done);
-    next();
-  };
 }

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Access } from '../domain/access.js';
+import type { Authenticator } from './auth.js';
 import { errors } from '../domain/errors.js';
 
 export interface RateLimits {
@@ -38,5 +39,15 @@ export function createRateGate(limits: RateLimits, redis?: Redis | Cluster): Rat
       const retryAfter = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
       throw errors.rateLimited(`too many requests; try again in ${retryAfter} s`, retryAfter);
     }
+  };
+}
+
+/** Who is asking, then whether they may ask now: the authenticator every protocol's routes use. */
+export function gatedAuthenticator(authenticate: Authenticator, rateGate: RateGate | undefined): Authenticator {
+  if (rateGate === undefined) return authenticate;
+  return async (req) => {
+    const access = await authenticate(req);
+    await rateGate(access);
+    return access;
   };
 }
