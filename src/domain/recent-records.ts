@@ -4,24 +4,25 @@
 // tenant, token, storage, key, kind, plan); the state, expiry and multipart id are checked
 // again inside the atomic step, and a copy that fails a check is read again before a request
 // is refused.
+import { LRUCache } from 'lru-cache';
 import type { UploadRecord } from './upload.js';
 
 const DEFAULT_LIMIT = 4096;
 
 export class RecentRecords {
-  readonly #records = new Map<string, UploadRecord>();
+  readonly #records: LRUCache<string, UploadRecord>;
 
-  constructor(private readonly limit = DEFAULT_LIMIT) {}
+  constructor(limit = DEFAULT_LIMIT) {
+    this.#records = new LRUCache({ max: limit });
+  }
 
   get(id: string): UploadRecord | undefined {
     return this.#records.get(id);
   }
 
-  /** Newest last, so the oldest goes first beyond the limit. */
+  /** Beyond the limit, the record used least recently goes first. */
   remember(record: UploadRecord): void {
-    this.#records.delete(record.id);
     this.#records.set(record.id, record);
-    if (this.#records.size > this.limit) this.#records.delete(this.#records.keys().next().value as string);
   }
 
   forget(id: string): void {

@@ -7,6 +7,7 @@ import { errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import type { Access } from '../domain/access.js';
 import { errors } from '../domain/errors.js';
 import type { Caller } from '../domain/upload.js';
+import { LRUCache } from 'lru-cache';
 
 export interface JwtConfig {
   hs256Secret?: string;
@@ -74,7 +75,7 @@ export function createAuthenticator(config: AuthConfig): Authenticator {
   // A client sends the same token with every request until it expires: its verification
   // (WebCrypto through jose, 100 µs and more) is done once, then a digest looks it up. Only
   // tokens that passed every check are kept, each until its own exp (as jose checks it).
-  const verified = new Map<string, { caller: Caller; exp: number }>();
+  const verified = new LRUCache<string, { caller: Caller; exp: number }>({ max: VERIFIED_TOKENS });
   const nowSeconds = () => Math.floor(Date.now() / 1000);
 
   async function fromJwt(token: string): Promise<Caller> {
@@ -84,7 +85,6 @@ export function createAuthenticator(config: AuthConfig): Authenticator {
     verified.delete(id);
     const { caller, exp } = await verifyJwt(token);
     verified.set(id, { caller, exp });
-    if (verified.size > VERIFIED_TOKENS) verified.delete(verified.keys().next().value as string);
     return caller;
   }
 
