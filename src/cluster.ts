@@ -5,8 +5,9 @@
 // it refused) stops the whole cluster with exit 1: restarting it would only fail again.
 import cluster, { type Worker } from 'node:cluster';
 import type { Server } from 'node:http';
+import { backoffDelay } from './backoff.js';
 
-/** First restart delay after a crash; doubles per crash in a row, up to MAX. */
+/** Restart delay after a crash: the shared backoff (src/backoff.ts) from BASE, per crash in a row, up to MAX. */
 const RESTART_BASE_MS = 250;
 const RESTART_MAX_MS = 30_000;
 /** A worker that served this long before crashing resets the backoff. */
@@ -60,7 +61,7 @@ export function runPrimary({ workers, stopGraceMs, log = (line) => console.error
         return stopAll('SIGTERM');
       }
       crashesInARow = Date.now() - servedSince >= STABLE_AFTER_MS ? 1 : crashesInARow + 1;
-      const delay = Math.min(RESTART_MAX_MS, RESTART_BASE_MS * 2 ** (crashesInARow - 1));
+      const delay = backoffDelay(crashesInARow, { baseMs: RESTART_BASE_MS, capMs: RESTART_MAX_MS });
       log(`worker ${worker.process.pid} exited (${signal ?? code}); starting another in ${delay} ms`);
       const timer = setTimeout(() => {
         restarts.delete(timer);
