@@ -77,6 +77,17 @@ describe('a busy port', () => {
   }, 90_000);
 });
 
+/** SIGTERM to npm start: it says so, exits 0, and every process it had started is gone. */
+async function stopsOnSigterm(broker: Launched, processes: number[]): Promise<void> {
+  process.kill(broker.pid, 'SIGTERM');
+  expect(await broker.exited).toBe(0);
+  expect(broker.output()).toMatch(/SIGTERM: shutting down/);
+  await waitUntil(async () => processes.every((pid) => !isRunning(pid)), {
+    what: `every process npm start had started to exit (${processes.filter(isRunning).join(', ')} still running)`,
+    timeoutMs: 30_000,
+  });
+}
+
 describe('SIGTERM to npm start', () => {
   it('stops the broker and both embedded stores; no process of the run is left and every port is free', async () => {
     const port = await freePort();
@@ -90,14 +101,7 @@ describe('SIGTERM to npm start', () => {
     const health = await fetch(`http://127.0.0.1:${port}/healthz`);
     expect(health.status).toBe(200);
 
-    process.kill(broker.pid, 'SIGTERM');
-
-    expect(await broker.exited).toBe(0);
-    expect(broker.output()).toMatch(/SIGTERM: shutting down/);
-    await waitUntil(async () => processes.every((pid) => !isRunning(pid)), {
-      what: `every process npm start had started to exit (${processes.filter(isRunning).join(', ')} still running)`,
-      timeoutMs: 30_000,
-    });
+    await stopsOnSigterm(broker, processes);
     for (const taken of [port, ...storePorts]) {
       await waitUntil(async () => !(await acceptsConnections(taken)), { what: `port ${taken} to be free`, timeoutMs: 10_000 });
     }
@@ -114,14 +118,7 @@ describe('SIGTERM to npm start', () => {
     }, { what: 'the two store processes', timeoutMs: 30_000, intervalMs: 10 });
     expect(broker.output()).not.toMatch(/Signpost is running/);
 
-    process.kill(broker.pid, 'SIGTERM');
-
-    expect(await broker.exited).toBe(0);
-    expect(broker.output()).toMatch(/SIGTERM: shutting down/);
-    await waitUntil(async () => processes.every((pid) => !isRunning(pid)), {
-      what: `every process npm start had started to exit (${processes.filter(isRunning).join(', ')} still running)`,
-      timeoutMs: 30_000,
-    });
+    await stopsOnSigterm(broker, processes);
     expect(await acceptsConnections(port)).toBe(false);
   }, 120_000);
 });
