@@ -15,7 +15,7 @@ import { buildBroker, freshStores, redisRepository, storageConfigs, USERS, type 
 import { mintEndpoint, type UppyEndpoint } from '../support/companion-driver.js';
 import { FIXTURE_NAMES, makeFixture, sendRaw, snapshot, usedUp, type Fixture, type FixtureName, type Snapshot, type StoreLister } from '../support/fuzz-fixtures.js';
 import { CREATING_ROUTES, ROUTES, type Generated } from '../support/fuzz-requests.js';
-import { fuzzEachRoute } from '../support/fuzz-runner.js';
+import { fuzzEachRoute, newFuzzStats, sendFuzzed } from '../support/fuzz-runner.js';
 import { toQuery } from '../support/fuzz-values.js';
 import { s3ClientFor } from '../support/provision.js';
 import { BASE } from '../support/protocol-driver.js';
@@ -39,7 +39,7 @@ describe('fuzzing every route', () => {
   let bobEndpoint: UppyEndpoint;
   let carolUpload: string;
   const fixtures = new Map<FixtureName, Fixture>();
-  const stats = { sent: 0, fiveXX: 0, refusedChanged: 0, rebuilt: 0, byStatus: new Map<number, number>() };
+  const stats = newFuzzStats();
 
   let s3: S3Client;
   let bucket: string;
@@ -131,17 +131,7 @@ describe('fuzzing every route', () => {
     // Routes that create uploads: a refusal must not have created one.
     const creates = CREATING_ROUTES.includes(g.route);
     const countBefore = creates ? await uploadCount() : 0;
-    const shown = `${g.method} ${path.length > 300 ? `${path.slice(0, 300)}…` : path} ${JSON.stringify(headers).slice(0, 300)} body ${payload ? payload.toString('utf8').slice(0, 300) : '(none)'}`;
-    let res;
-    try {
-      res = await sendRaw(port, g.method, path, headers, payload);
-    } catch (err) {
-      throw new Error(`dropped connection: ${(err as Error).message} — ${shown}`);
-    }
-    stats.sent += 1;
-    stats.byStatus.set(res.status, (stats.byStatus.get(res.status) ?? 0) + 1);
-    if (res.status >= 500) stats.fiveXX += 1;
-    expect(res.status, `${shown} → ${res.text.slice(0, 300)}`).toBeLessThan(500);
+    const { res, shown } = await sendFuzzed(port, g.method, path, headers, payload, stats);
     const after = await snapshot(broker, port, fixtureOf(watched), listStore);
     if (res.status >= 400) {
       expect(res.contentType, shown).toMatch(/^application\/json/);

@@ -12,10 +12,9 @@ import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { brokerServer } from '../../src/main.js';
 import { buildBroker, freshStores, redisRepository, storageConfigs, USERS, type TestBroker } from '../support/broker.js';
-import { sendRaw } from '../support/fuzz-fixtures.js';
 import { makeV1Fixture, v1Snapshot, v1UsedUp, V1_FIXTURE_NAMES, type V1Fixture, type V1FixtureName, type V1Snapshot } from '../support/fuzz-v1-fixtures.js';
 import { COMPLETE_ID, COMPLETE_SHA, TARGET_ID, V1_CREATING_ROUTES, V1_FUZZ_ROUTES, type V1Generated } from '../support/fuzz-v1-requests.js';
-import { fuzzEachRoute } from '../support/fuzz-runner.js';
+import { fuzzEachRoute, newFuzzStats, sendFuzzed } from '../support/fuzz-runner.js';
 import { toQuery } from '../support/fuzz-values.js';
 import { V1 } from '../support/v1-driver.js';
 
@@ -32,7 +31,7 @@ describe('fuzzing every API v1 route', () => {
   let port: number;
   let carolUpload: string;
   const fixtures = new Map<V1FixtureName, V1Fixture>();
-  const stats = { sent: 0, fiveXX: 0, refusedChanged: 0, rebuilt: 0, byStatus: new Map<number, number>() };
+  const stats = newFuzzStats();
   const changedBy: string[] = [];
 
   beforeAll(async () => {
@@ -117,17 +116,7 @@ describe('fuzzing every API v1 route', () => {
     const before = await v1Snapshot(broker, port, watched, fixtureOf(watched), wire);
     const creates = V1_CREATING_ROUTES.includes(g.route);
     const countBefore = creates ? await uploadCount() : 0;
-    const shown = `${g.method} ${path.length > 300 ? `${path.slice(0, 300)}…` : path} ${JSON.stringify(headers).slice(0, 300)} body ${payload ? payload.toString('utf8').slice(0, 300) : '(none)'}`;
-    let res;
-    try {
-      res = await sendRaw(port, g.method, path, headers, payload);
-    } catch (err) {
-      throw new Error(`dropped connection: ${(err as Error).message} — ${shown}`);
-    }
-    stats.sent += 1;
-    stats.byStatus.set(res.status, (stats.byStatus.get(res.status) ?? 0) + 1);
-    if (res.status >= 500) stats.fiveXX += 1;
-    expect(res.status, `${shown} → ${res.text.slice(0, 300)}`).toBeLessThan(500);
+    const { res, shown } = await sendFuzzed(port, g.method, path, headers, payload, stats);
     const after = await v1Snapshot(broker, port, watched, fixtureOf(watched), wire);
     if (res.status >= 400) {
       if (g.method !== 'HEAD') {

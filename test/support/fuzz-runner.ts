@@ -1,7 +1,8 @@
 // One vitest test per fuzzed route, sharing a time budget: each property gets what is left of
 // the budget divided among the routes still to run, with a fixed seed per route.
 import fc from 'fast-check';
-import { it } from 'vitest';
+import { expect, it } from 'vitest';
+import { sendRaw } from './fuzz-fixtures.js';
 
 export interface FuzzBudget {
   seed: number;
@@ -33,4 +34,33 @@ export function fuzzEachRoute<G>(routes: Array<[string, fc.Arbitrary<G>, number]
       await inFlight;
     }, 120_000);
   });
+}
+
+export interface FuzzStats {
+  sent: number;
+  fiveXX: number;
+  refusedChanged: number;
+  rebuilt: number;
+  byStatus: Map<number, number>;
+}
+
+export const newFuzzStats = (): FuzzStats => ({ sent: 0, fiveXX: 0, refusedChanged: 0, rebuilt: 0, byStatus: new Map() });
+
+/**
+ * Sends one generated request and tallies its answer: a dropped connection or a 5xx fails the
+ * property, naming the request (`shown`, cut to a readable length).
+ */
+export async function sendFuzzed(port: number, method: string, path: string, headers: Record<string, string>, payload: Buffer | undefined, stats: FuzzStats) {
+  const shown = `${method} ${path.length > 300 ? `${path.slice(0, 300)}…` : path} ${JSON.stringify(headers).slice(0, 300)} body ${payload ? payload.toString('utf8').slice(0, 300) : '(none)'}`;
+  let res;
+  try {
+    res = await sendRaw(port, method, path, headers, payload);
+  } catch (err) {
+    throw new Error(`dropped connection: ${(err as Error).message} — ${shown}`);
+  }
+  stats.sent += 1;
+  stats.byStatus.set(res.status, (stats.byStatus.get(res.status) ?? 0) + 1);
+  if (res.status >= 500) stats.fiveXX += 1;
+  expect(res.status, `${shown} → ${res.text.slice(0, 300)}`).toBeLessThan(500);
+  return { res, shown };
 }
