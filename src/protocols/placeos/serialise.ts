@@ -15,10 +15,22 @@ export function wireSignature(signature: SignedRequest) {
  * and to build the S3 commit: so `md5` is spelled as the client reported it (base64,
  * ours, when it never did), and `md5_hex` is always there.
  */
+interface WirePart {
+  md5: string;
+  md5_hex: string;
+  part: number;
+  size?: number;
+}
+
 export function wirePartData(parts: PartRecord[]) {
-  return Object.fromEntries(
-    parts.map((p) => [String(p.part), { md5: p.reported ?? p.md5, md5_hex: md5Hex(p.md5), part: p.part, ...(p.size === undefined ? {} : { size: p.size }) }]),
-  );
+  // A resume answers 10,000 of these: one plain loop, no intermediate arrays or spreads.
+  const data: Record<string, WirePart> = {};
+  for (const p of parts) {
+    const entry: WirePart = { md5: p.reported ?? p.md5, md5_hex: md5Hex(p.md5), part: p.part };
+    if (p.size !== undefined) entry.size = p.size;
+    data[p.part] = entry;
+  }
+  return data;
 }
 
 /** Extensions beyond PlaceOS that our client uses: the broker's part plan and the delegated token. */

@@ -4,18 +4,24 @@
 import { partQuery, updateUploadBody, type PartQuery, type UpdateUploadBody } from '../../../../schemas/placeos/requests.js';
 import type { RequestHandler, Response } from 'express';
 import { errors } from '../../../domain/errors.js';
+import { parseMd5 } from '../../../domain/md5.js';
 import { prepareCommit, signPart, type Progress } from '../../../domain/sign-parts.js';
 import { wireMd5 } from '../names.js';
 import { wireFinish, wirePartSignature } from '../serialise.js';
 import { accessOf, idParam, type RouteDeps } from '../../../http/route-deps.js';
 
-
+/** A part_data MD5 in canonical base64 (the field named only when it is refused: a finish has 10,000 of them). */
+function entryMd5(value: string | undefined, part: number): string | undefined {
+  if (value === undefined) return undefined;
+  return parseMd5(value) ?? wireMd5(value, `part_data[${part}].md5`);
+}
 
 /** One part_data entry: its MD5 canonical, and as the client spelled it (answered back on resume). */
 function reportedPart(entry: { part: number; md5?: string; md5_hex?: string }): { part: number; md5?: string; reported?: string } {
-  const given = [entry.md5, entry.md5_hex].filter((v): v is string => v !== undefined).map((v) => wireMd5(v, `part_data[${entry.part}].md5`));
-  if (given.length === 2 && given[0] !== given[1]) throw errors.badRequest(`part_data for part ${entry.part} gives two different MD5s`);
-  const md5 = given[0];
+  const fromMd5 = entryMd5(entry.md5, entry.part);
+  const fromHex = entryMd5(entry.md5_hex, entry.part);
+  if (fromMd5 !== undefined && fromHex !== undefined && fromMd5 !== fromHex) throw errors.badRequest(`part_data for part ${entry.part} gives two different MD5s`);
+  const md5 = fromMd5 ?? fromHex;
   if (md5 === undefined) return { part: entry.part };
   return { part: entry.part, md5, reported: entry.md5 ?? md5 };
 }
