@@ -6,7 +6,7 @@ import { createAuthenticator, type AuthConfig } from './http/auth.js';
 import { gatedAuthenticator, type RateGate } from './http/rate-limit.js';
 import { requestLogging } from './http/request-logging.js';
 import { apiCors } from './http/cors.js';
-import { countErrors, createMetrics, measureRequests, observabilityRouter, type Metrics } from './http/observability.js';
+import { countErrors, createMetrics, measureRequests, observabilityRoutes, type Metrics } from './http/observability.js';
 import { errorHandler, notFoundRoute } from './http/error-handler.js';
 import type { RouteDeps } from './http/route-deps.js';
 import { createValidators } from './http/validation.js';
@@ -54,7 +54,7 @@ export function createApp(deps: AppDeps): Express {
   // 3. Liveness (/healthz), readiness (/readyz: Redis and every store) and Prometheus metrics (/metrics).
   const metrics = deps.metrics ?? createMetrics();
   app.use(measureRequests(metrics, [deps.basePath, deps.v1BasePath, deps.companion.basePath]));
-  app.use(observabilityRouter(deps, metrics));
+  app.use(observabilityRoutes(deps, metrics));
   // 4. PlaceOS's uploads API (CORS for the configured origins before authentication).
   app.use(deps.basePath, apiCors(deps.corsOrigins), placeosRouter(routeDeps, authenticator));
   // 5. Signpost's own API v1 (digest-addressed uploads, sessions; OpenAPI at <base>/openapi.json).

@@ -72,8 +72,23 @@ export function countErrors(metrics: Metrics): ErrorRequestHandler {
 
 const PROBE_KEY = '.signpost-readyz-probe';
 
+/**
+ * /healthz, /readyz and /metrics, in front of the APIs (a base path may be `/`), yet not a
+ * router every API request walks through: one test of the path finds the three, matched as
+ * the router matches them (any case, an optional trailing slash).
+ */
+export function observabilityRoutes(ctx: DomainContext, metrics: Metrics): RequestHandler {
+  const router = observabilityRouter(ctx, metrics);
+  return (req, res, next) => {
+    if (OBSERVABILITY_PATH.test(req.path)) router(req, res, next);
+    else next();
+  };
+}
+
+const OBSERVABILITY_PATH = /^\/(?:healthz|readyz|metrics)\/?$/i;
+
 /** /healthz, /readyz and /metrics. */
-export function observabilityRouter(ctx: DomainContext, metrics: Metrics): Router {
+function observabilityRouter(ctx: DomainContext, metrics: Metrics): Router {
   const router = express.Router();
   router.get('/healthz', (_req, res) => void res.json({ ok: true }));
   router.get('/readyz', async (_req, res) => {

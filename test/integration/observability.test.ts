@@ -20,6 +20,16 @@ describe('health, readiness and metrics', () => {
     expect(ready.body).toEqual({ ready: true, checks: { state: 'ok', 'storage:s3': 'ok', 'storage:azure': 'ok' } });
   });
 
+  it('finds the three paths as a router would (any case, a trailing slash), and only them', async () => {
+    const broker = buildBroker({ storages: storageConfigs(stores) });
+    for (const path of ['/HEALTHZ', '/healthz/', '/Metrics']) expect((await request(broker.app).get(path)).status, path).toBe(200);
+    for (const path of ['/healthzz', '/healthz//', '/readyz/x']) expect((await request(broker.app).get(path)).status, path).toBe(404);
+    expect((await request(broker.app).post('/healthz')).status).toBe(404);
+    expect((await request(broker.app).head('/healthz')).status).toBe(200);
+    const text = (await request(broker.app).get('/metrics')).text;
+    expect(text).toMatch(/signpost_http_request_duration_seconds_count\{method="GET",route="\/healthz",status="200"\} 2/);
+  });
+
   it('/readyz is 503 naming the store that does not answer', async () => {
     const closed = `http://127.0.0.1:${await freePort()}`;
     const broker = buildBroker({ storages: storageConfigs({ s3: { ...stores.s3, endpoint: closed }, azure: stores.azure }) });
