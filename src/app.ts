@@ -41,6 +41,10 @@ export function createApp(deps: AppDeps): Express {
   // Who is asking, then whether they may ask now: every authenticated route counts against the rate limits.
   const authenticator = gatedAuthenticator(createAuthenticator(deps.auth), rateGate);
   app.disable('x-powered-by');
+  // No ETag on API answers: no client revalidates them (PlaceOS clients, the v1 client, Uppy), and
+  // express would hash every JSON answer for it, copying it into a Buffer first. The extras below
+  // (the demo page's assets) keep theirs.
+  app.set('etag', false);
   // 1. One log line per request, with its id; credentials are redacted (and presigned URLs in Location:
   //    a download link is a bearer credential), the Uppy endpoint token in a path too.
   app.use(
@@ -61,11 +65,19 @@ export function createApp(deps: AppDeps): Express {
   app.use(deps.v1BasePath, apiCors(deps.corsOrigins), v1Router(routeDeps, authenticator, deps.v1BasePath));
   // 6. Uppy Companion's S3 protocol (token in the path; CORS for the configured origins).
   app.use(deps.companion.basePath, companionRouter(routeDeps, authenticator, deps.companion, deps.corsOrigins, rateGate));
-  // 7. Optional extras (demo page).
-  for (const router of deps.extraRouters ?? []) app.use(router);
+  // 7. Optional extras (demo page), in an app of their own: its assets are revalidated by ETag.
+  if (deps.extraRouters?.length) app.use(withEtags(deps.extraRouters));
   // 8. Unknown routes and every error: {error, message}.
   app.use(notFoundRoute);
   app.use(countErrors(metrics));
   app.use(errorHandler(deps.logger, (url) => withoutToken(deps.companion.basePath, url)));
   return app;
+}
+
+/** Routers served by an express app that makes ETags (its default), for answers browsers revalidate. */
+function withEtags(routers: Router[]): Express {
+  const extras = express();
+  extras.disable('x-powered-by');
+  for (const router of routers) extras.use(router);
+  return extras;
 }

@@ -4,12 +4,12 @@
 //   <basePath>/<token>/s3/…          the routes Uppy calls (routes.ts)
 // CORS for the configured origins on all of it, preflights included, before
 // authentication (a preflight carries no credentials).
-import cors from 'cors';
 import express, { type RequestHandler, type Router } from 'express';
 import { mintTokenBody, type MintTokenBody } from '../../../schemas/companion/requests.js';
 import { requireUser } from '../../domain/access.js';
 import { errors } from '../../domain/errors.js';
 import { authenticate, type Authenticator } from '../../http/auth.js';
+import { corsFor } from '../../http/cors.js';
 import type { RateGate } from '../../http/rate-limit.js';
 import { accessOf, type RouteDeps } from '../../http/route-deps.js';
 import { abortRoute, completeRoute, createMultipartRoute, listPartsRoute, paramsRoute, signPartRoute } from './routes.js';
@@ -57,7 +57,7 @@ function tokenHolder(deps: RouteDeps, config: CompanionConfig, rateGate: RateGat
 /** `rateGate` counts the token routes; `authenticator` (which counts its own) guards the minting. */
 export function companionRouter(deps: RouteDeps, authenticator: Authenticator, config: CompanionConfig, corsOrigins: string[], rateGate?: RateGate): Router {
   const router = express.Router();
-  router.use(cors({ origin: corsOrigins, methods: ['GET', 'POST', 'DELETE'], allowedHeaders: ['Content-Type', 'Authorization', 'X-API-Key'], maxAge: 600 }));
+  router.use(corsFor(corsOrigins, { methods: ['GET', 'POST', 'DELETE'], allowedHeaders: ['Content-Type', 'Authorization', 'X-API-Key'], maxAge: 600 }));
   router.post('/tokens', authenticate(authenticator), mintRoute(deps, config));
   // An endpoint without its token (`/uppy/s3/…`, `/uppy//s3/…`) is a credential problem, not an unknown route.
   router.use((req, _res, next) => {
