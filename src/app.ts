@@ -49,7 +49,7 @@ export function createApp(deps: AppDeps): Express {
   //    a download link is a bearer credential), the Uppy endpoint token in a path too.
   app.use(
     requestLogging(deps.logger, {
-      redact: ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers["x-upload-token"]', 'req.headers["upload-token"]', 'res.headers["upload-token"]', 'res.headers.location'],
+      redact: { request: ['authorization', 'x-api-key', 'x-upload-token', 'upload-token'], response: ['upload-token', 'location'] },
       url: (url) => withoutToken(deps.companion.basePath, url),
     }),
   );
