@@ -1,6 +1,7 @@
 // Who is asking: `Authorization: Bearer <JWT>` (HS256 secret, RS256/ES256
 // public keys), `X-API-Key`, or — on upload-scoped routes — `X-Upload-Token`.
 // Whether they may act on a given upload is decided in domain/access.ts.
+import * as crypto from 'node:crypto';
 import { createHash, createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
 import { errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
@@ -62,7 +63,10 @@ function callerFromClaims(payload: JWTPayload, jwt: JwtConfig): Caller {
   return { user, tenant, roles: roleList.map((r) => r.trim()).filter(Boolean) };
 }
 
-const digest = (value: string) => createHash('sha256').update(value).digest('hex');
+// Every request digests its API key or bearer token: node's one-shot hash (Node ≥ 20.12) does
+// it in a fifth of the time of a Hash object.
+const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
+const digest = oneShot ? (value: string) => oneShot('sha256', value, 'hex') : (value: string) => createHash('sha256').update(value).digest('hex');
 
 /** Who is asking, from a request's headers; 401 when nobody we know. */
 export type Authenticator = (req: Request) => Promise<Access>;
