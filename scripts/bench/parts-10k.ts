@@ -9,7 +9,10 @@
 // broker's own cost, not Swift's Python walking 10,000 parts on a busy machine.
 // --baseline <checkout> runs that checkout's broker too (its own Redis, the same Swift
 // multipart upload reported to it, the same listing replayed), runs interleaved.
-//   npx tsx scripts/bench/parts-10k.ts [--runs 15] [--parts 10000] [--baseline <checkout>] [--profile <dir>]
+// --fresh K: after the runs, K more uploads per side are signed (not sent: a finish never asks
+// the store) and each finished once, the finish that marks every part done, on a broker whose
+// code is warm (the "first finish" above is the process's first and runs cold).
+//   npx tsx scripts/bench/parts-10k.ts [--runs 15] [--parts 10000] [--fresh 3] [--baseline <checkout>] [--profile <dir>]
 import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { CreateBucketCommand, CreateMultipartUploadCommand, ListPartsCommand, S3Client } from '@aws-sdk/client-s3';
@@ -29,6 +32,7 @@ const RUNS = Math.min(50, Number(option('runs', '15')));
 const PARTS = Math.min(10_000, Number(option('parts', '10000')));
 const PROFILE_DIR = option('profile', '');
 const BASELINE = option('baseline', '');
+const FRESH = Math.min(10, Number(option('fresh', '3')));
 const API_KEY = 'bench-key-0000000000000000';
 const PLACEOS = '/api/engine/v2/uploads';
 const MiB = 1024 * 1024;
@@ -45,6 +49,13 @@ async function timed(url: string, init: RequestInit & { headers: Record<string, 
   const ms = performance.now() - start;
   if (!answer.ok) throw new Error(`${init.method ?? 'GET'} ${url}: ${answer.status} ${text.slice(0, 500)}`);
   return { ms, body: JSON.parse(text) as Record<string, unknown> };
+}
+
+/** A request's time as the client waits, and the broker's CPU (user + system) while it ran. */
+async function withCpu(broker: Contender, request: () => Promise<{ ms: number }>): Promise<{ ms: number; cpuMs: number }> {
+  const before = await broker.cpu();
+  const { ms } = await request();
+  return { ms, cpuMs: ((await broker.cpu()) - before) / 1000 };
 }
 
 /** Bounded parallel loop over 0..count-1. */
@@ -76,20 +87,25 @@ async function side(label: string, storeEndpoint: string, region: string, creden
     auth: { api_keys: { [API_KEY]: { user: 'bench', tenant: 'bench' } } },
   };
   const broker = await startContender({ kind: 'broker', config, env: { REDIS_URL: redis.url, LOG_LEVEL: 'info' } }, root === undefined ? {} : { root });
+  return { label, broker, redis, monitor, ...(await newUpload(broker.url)) };
+}
+
+/** A new upload of PARTS parts (a file of its own: a new MD5). */
+async function newUpload(brokerUrl: string): Promise<{ file: Side['file']; id: string; key: string }> {
   const file = { file_name: 'ten-thousand-parts.bin', file_size: PARTS * 5 * MiB, file_id: randomBytes(16).toString('base64') };
-  const created = (await timed(`${broker.url}${PLACEOS}/`, { method: 'POST', headers: HEADERS, body: JSON.stringify(file) })).body;
+  const created = (await timed(`${brokerUrl}${PLACEOS}/`, { method: 'POST', headers: HEADERS, body: JSON.stringify(file) })).body;
   if (Number(created['part_count']) !== PARTS) throw new Error(`the plan has ${String(created['part_count'])} parts, not ${PARTS}`);
   const key = decodeURIComponent(new URL(String((created['signature'] as { url: string }).url)).pathname.replace(/^\/bench\//, ''));
-  return { label, broker, redis, monitor, file, id: String(created['upload_id']), key };
+  return { file, id: String(created['upload_id']), key };
 }
 
 /** Every part signed by the side's broker (PATCH ?part=N), 32 at a time; `send` PUTs it. */
-async function signAll(s: Side, uploadId: string, send?: (signature: { url: string; headers: Record<string, string> }) => Promise<void>): Promise<void> {
+async function signAll(s: Side, uploadId: string, send?: (signature: { url: string; headers: Record<string, string> }) => Promise<void>, id = s.id): Promise<void> {
   const start = performance.now();
   const sign = async (part: number) => {
     // The first signature reports the multipart upload id (as the PlaceOS client does).
     const body = part === 1 ? { resumable_id: uploadId } : {};
-    const signed = (await timed(`${s.broker.url}${PLACEOS}/${s.id}?part=${part}&file_id=${MD5_QUERY}`, { method: 'PATCH', headers: HEADERS, body: JSON.stringify(body) })).body;
+    const signed = (await timed(`${s.broker.url}${PLACEOS}/${id}?part=${part}&file_id=${MD5_QUERY}`, { method: 'PATCH', headers: HEADERS, body: JSON.stringify(body) })).body;
     await send?.(signed['signature'] as { url: string; headers: Record<string, string> });
   };
   await sign(1);
@@ -131,7 +147,7 @@ async function main(): Promise<void> {
       part_list: Array.from({ length: PARTS }, (_, i) => i + 1),
       part_data: Array.from({ length: PARTS }, (_, i) => ({ part: i + 1, md5: PART_MD5.toString('hex') })),
     });
-    const finish = (s: Side) => timed(`${s.broker.url}${PLACEOS}/${s.id}`, { method: 'PATCH', headers: HEADERS, body: finishBody });
+    const finish = (s: Side, id = s.id) => timed(`${s.broker.url}${PLACEOS}/${id}`, { method: 'PATCH', headers: HEADERS, body: finishBody });
     const resume = (s: Side) => timed(`${s.broker.url}${PLACEOS}/`, { method: 'POST', headers: HEADERS, body: JSON.stringify(s.file) });
     const listing = async () => {
       const start = performance.now();
@@ -166,12 +182,17 @@ async function main(): Promise<void> {
       await s.monitor.slowlog('RESET');
     }
     if (PROFILE_DIR) await current.broker.startProfile();
-    const times = new Map(sides.map((s) => [s.label, { finish: [] as number[], resume: [] as number[] }]));
+    const times = new Map(sides.map((s) => [s.label, { finish: [] as number[], resume: [] as number[], finishCpu: [] as number[], resumeCpu: [] as number[] }]));
     const listed: number[] = [];
     for (let run = 0; run < RUNS; run++) {
       for (const s of sides) {
-        times.get(s.label)?.finish.push((await finish(s)).ms);
-        times.get(s.label)?.resume.push((await resume(s)).ms);
+        const t = times.get(s.label);
+        const finished = await withCpu(s.broker, () => finish(s));
+        const resumed = await withCpu(s.broker, () => resume(s));
+        t?.finish.push(finished.ms);
+        t?.finishCpu.push(finished.cpuMs);
+        t?.resume.push(resumed.ms);
+        t?.resumeCpu.push(resumed.cpuMs);
       }
       if (run < 3) listed.push(await listing());
     }
@@ -181,18 +202,43 @@ async function main(): Promise<void> {
       console.log(`broker profile (measured runs only): ${path}`);
     }
 
+    // The runs' scripts, before the fresh uploads below sign 10,000 parts each.
+    const slowlogs = new Map<string, Array<[number, number, number, string[]]>>();
+    for (const s of sides) {
+      slowlogs.set(s.label, (await s.monitor.slowlog('GET', 200_000)) as Array<[number, number, number, string[]]>);
+      await s.monitor.config('SET', 'slowlog-log-slower-than', '10000');
+    }
+    // Finishes that mark every part done, on warm brokers: fresh uploads signed first.
+    const fresh = new Map(sides.map((s) => [s.label, [] as number[]]));
+    const freshCpu = new Map(sides.map((s) => [s.label, [] as number[]]));
+    const freshScripts = new Map(sides.map((s) => [s.label, [] as number[]]));
+    for (let k = 0; k < FRESH; k++) {
+      for (const s of sides) {
+        const upload = await newUpload(s.broker.url);
+        await signAll(s, uploadId, undefined, upload.id);
+        await s.monitor.slowlog('RESET');
+        await s.monitor.config('SET', 'slowlog-log-slower-than', '0');
+        const finished = await withCpu(s.broker, () => finish(s, upload.id));
+        fresh.get(s.label)?.push(finished.ms);
+        freshCpu.get(s.label)?.push(finished.cpuMs);
+        await s.monitor.config('SET', 'slowlog-log-slower-than', '10000');
+        const marked = (await s.monitor.slowlog('GET', 200_000)) as Array<[number, number, number, string[]]>;
+        freshScripts.get(s.label)?.push(...marked.filter((entry) => /^eval/i.test(String(entry[3]?.[0] ?? ''))).map((entry) => entry[2] / 1000));
+      }
+    }
     console.log(`\n${PARTS} parts: ${RUNS} runs each, interleaved; ms as the client waits for the whole answer; each broker on its own Redis`);
     const rows: Array<Array<string | number>> = [];
     const redisRows: Array<Array<string | number>> = [];
     const notes: string[] = [];
     for (const s of sides) {
-      const t = times.get(s.label) ?? { finish: [], resume: [] };
+      const t = times.get(s.label) ?? { finish: [], resume: [], finishCpu: [], resumeCpu: [] };
       const first = firsts.get(s.label)?.finish ?? Number.NaN;
-      rows.push([`${s.label}: first finish (marks every part done), once`, first, first, first]);
-      rows.push([`${s.label}: finish PATCH (part_data of every part)`, median(t.finish), Math.min(...t.finish), Math.max(...t.finish)]);
-      rows.push([`${s.label}: resume POST (answers every part)`, median(t.resume), Math.min(...t.resume), Math.max(...t.resume)]);
-      const slow = (await s.monitor.slowlog('GET', 200_000)) as Array<[number, number, number, string[]]>;
-      await s.monitor.config('SET', 'slowlog-log-slower-than', '10000');
+      rows.push([`${s.label}: first finish (marks every part done), once`, first, first, first, '']);
+      const warm = fresh.get(s.label) ?? [];
+      if (warm.length > 0) rows.push([`${s.label}: finish of a fresh upload, warm broker (×${warm.length})`, median(warm), Math.min(...warm), Math.max(...warm), median(freshCpu.get(s.label) ?? [])]);
+      rows.push([`${s.label}: finish PATCH (part_data of every part)`, median(t.finish), Math.min(...t.finish), Math.max(...t.finish), median(t.finishCpu)]);
+      rows.push([`${s.label}: resume POST (answers every part)`, median(t.resume), Math.min(...t.resume), Math.max(...t.resume), median(t.resumeCpu)]);
+      const slow = slowlogs.get(s.label) ?? [];
       const scripts = slow.filter((entry) => /^eval/i.test(String(entry[3]?.[0] ?? '')));
       const longest = (entries: typeof slow) => entries.reduce((max, entry) => Math.max(max, entry[2]), 0) / 1000;
       const keys = redisKeys('upl');
@@ -202,9 +248,11 @@ async function main(): Promise<void> {
       redisRows.push([s.label, scripts.length, median(scriptMs), longest(scripts), longest(slow), `${partsBytes.toLocaleString('en-US')} (${String(encoding)})`, partsBytes / PARTS]);
       const top = [...scripts].sort((a, b) => b[2] - a[2]).slice(0, 3).map((entry) => `${(entry[2] / 1000).toFixed(2)} ms (${entry[3].length} args)`);
       notes.push(`${s.label}: longest scripts ${top.join(', ')}`);
+      const marking = freshScripts.get(s.label) ?? [];
+      if (marking.length > 0) notes.push(`${s.label}: fresh finishes ran ${marking.length} scripts, median ${median(marking).toFixed(2)} ms, longest ${Math.max(...marking).toFixed(2)} ms`);
     }
-    rows.push(['Swift\'s own ListParts pages (SDK, not replayed)', median(listed), Math.min(...listed), Math.max(...listed)]);
-    console.log(table(['', 'median ms', 'min ms', 'max ms'], rows));
+    rows.push(['Swift\'s own ListParts pages (SDK, not replayed)', median(listed), Math.min(...listed), Math.max(...listed), '']);
+    console.log(table(['', 'median ms', 'min ms', 'max ms', 'broker CPU ms (median)'], rows));
     console.log(`(Swift's ListParts answers replayed to the brokers ${replay.replayed()} times during the runs)\n`);
     console.log(table(['Redis', 'scripts run', 'median script ms', 'longest script ms', 'longest command ms', 'parts hash bytes', 'bytes per part'], redisRows));
     console.log(notes.join('\n'));

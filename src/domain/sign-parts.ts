@@ -5,6 +5,7 @@ import { assertCanManage, type Access } from './access.js';
 import type { DomainContext } from './context.js';
 import { errors } from './errors.js';
 import { plannedPartSize } from './part-plan.js';
+import { reportedParts } from './reported-parts.js';
 import type { DoneReport, SignedCommit, SignedRequest } from './ports.js';
 import { checkedRecord, md5Conflict, recordSignedStep } from './signing-step.js';
 import { assertAllowed, STATES_BEFORE_COMPLETE } from './state-machine.js';
@@ -53,14 +54,6 @@ function assertMultipart(record: UploadRecord, storage: Storage, progress: Progr
 /** Where the store binds each part's length the parts must follow the plan; elsewhere the store's own limit applies. */
 function lastPartNumber(record: UploadRecord, storage: Storage): number {
   return storage.store.capabilities.bindsPartLength ? record.partCount : storage.store.capabilities.limits.maxParts;
-}
-
-/** The parts a report says are done, each once (part_data wins over part_list). */
-function reportedParts(progress: Progress | undefined): DoneReport[] {
-  const reported = new Map<number, DoneReport>();
-  for (const part of progress?.partList ?? []) reported.set(part, { part });
-  for (const entry of progress?.partData ?? []) reported.set(entry.part, entry);
-  return [...reported.values()];
 }
 
 /** Apply a progress report; returns the record as it now stands. */
