@@ -4,7 +4,7 @@
 // writes every edited bucket back with one HSET, so marking a batch of parts done costs a
 // command per bucket, not two per part; the repository keeps batches bounded (redis.ts) so
 // no script holds Redis for long.
-import { FLAG, PARTS_PER_BUCKET, SLOT_BYTES } from './part-codec.js';
+import { FLAG, PACKED_AS_TRIPLE, PACKED_REPORT_BYTES, PARTS_PER_BUCKET, SLOT_BYTES } from './part-codec.js';
 import { uploadScript } from './redis-scripts.js';
 
 const PARTS_LIBRARY = `
@@ -174,14 +174,27 @@ return 1
 `);
 
 /**
- * ARGV[3..]: done reports, (number, MD5, how) triples (part-codec.ts encodeDoneReport).
- * Returns {conflicts, unknown}, or nil if the upload does not exist. The signed MD5 is the
- * truth (PROTOCOL.md "Which MD5 is the truth for a part"): a different one changes nothing.
+ * ARGV[3]: done reports packed (part-codec.ts packDoneReports); ARGV[4..]: the (number, MD5,
+ * how) triples of those the pack marks as travelling apart, in order. Returns {conflicts,
+ * unknown}, or nil if the upload does not exist. The signed MD5 is the truth (PROTOCOL.md
+ * "Which MD5 is the truth for a part"): a different one changes nothing.
  */
 export const markPartsDoneScript = partScript(`
 if not live() then return false end
 local conflicts, unknown = {}, {}
-for i = 3, #ARGV, 3 do markReport(ARGV[i], ARGV[i + 1], ARGV[i + 2], conflicts, unknown) end
+local packed, t = ARGV[3], 4
+for at = 1, #packed, ${PACKED_REPORT_BYTES} do
+  local code = string.byte(packed, at + 20)
+  if code == ${PACKED_AS_TRIPLE} then
+    markReport(ARGV[t], ARGV[t + 1], ARGV[t + 2], conflicts, unknown)
+    t = t + 3
+  else
+    local b1, b2, b3, b4 = string.byte(packed, at, at + 3)
+    local how = 'b'
+    if code > 0 then how = 'b' .. code end
+    markReport(((b1 * 256 + b2) * 256 + b3) * 256 + b4, string.sub(packed, at + 4, at + 19), how, conflicts, unknown)
+  end
+end
 flushBuckets()
 return {conflicts, unknown}
 `);

@@ -7,7 +7,7 @@ import type { Clock } from '../domain/clock.js';
 import { errors, SignpostError } from '../domain/errors.js';
 import { resumeKeyOf, type PartRecord, type UploadRecord } from '../domain/upload.js';
 import type { DoneReport, MarkDoneResult, UploadRepository } from '../domain/ports.js';
-import { decodePartsHash, encodeDoneReport, encodePartSlot, PARTS_PER_BUCKET } from './part-codec.js';
+import { decodePartsHash, encodeDoneReport, encodePartSlot, packDoneReports, PARTS_PER_BUCKET } from './part-codec.js';
 import { decodeRecord, encodeRecordFields } from './record-codec.js';
 import { createRedisExtras } from './redis-extras.js';
 import { createRedisListing } from './redis-listing.js';
@@ -62,7 +62,12 @@ export function createRedisRepository(options: RedisRepositoryOptions): UploadRe
   async function markDone(id: string, reports: DoneReport[]): Promise<MarkDoneResult> {
     const batches: DoneReport[][] = [];
     for (let start = 0; start < reports.length; start += DONE_BATCH) batches.push(reports.slice(start, start + DONE_BATCH));
-    const replies = await Promise.all(batches.map((batch) => runScript(redis, markPartsDoneScript, uploadKeys(id), [...context(), ...batch.flatMap(encodeDoneReport)])));
+    const replies = await Promise.all(
+      batches.map((batch) => {
+        const { packed, triples } = packDoneReports(batch);
+        return runScript(redis, markPartsDoneScript, uploadKeys(id), [...context(), packed, ...triples]);
+      }),
+    );
     if (replies.length === 0 && (await load(id)) === undefined) throw errors.uploadNotFound(id);
     const result: MarkDoneResult = { conflicts: [], unknown: [] };
     for (const reply of replies) {

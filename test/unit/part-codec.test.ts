@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { PartRecord } from '../../src/domain/upload.js';
-import { decodePartsHash, encodeDoneReport, encodePartSlot, FLAG, PARTS_PER_BUCKET, SLOT_BYTES, slotOf } from '../../src/state/part-codec.js';
+import { decodePartsHash, encodeDoneReport, encodePartSlot, FLAG, PACKED_AS_TRIPLE, PACKED_REPORT_BYTES, packDoneReports, PARTS_PER_BUCKET, SLOT_BYTES, slotOf } from '../../src/state/part-codec.js';
 
 const md5 = (n: number) => createHash('md5').update(String(n)).digest('base64');
 const hex = (n: number) => Buffer.from(md5(n), 'base64').toString('hex');
@@ -88,5 +88,18 @@ describe('part slots', () => {
     expect(encodeDoneReport({ part: 4, md5: 'bWQ1', reported: 'bWQ1' })).toEqual([4, 'bWQ1', 'rrbWQ1']);
     // Base64 of 16 bytes whose last character carries bits it should not is not canonical.
     expect(encodeDoneReport({ part: 4, md5: `${md5(4).slice(0, 21)}B==` })[2]).toBe('r');
+  });
+
+  it('pack done reports in report order: the common ones in 21 bytes each, the rest as triples in their place', () => {
+    const reports = [{ part: 70_000, md5: md5(1), reported: hex(1) }, { part: 2, md5: md5(2), reported: 'other' }, { part: 3 }, { part: 4, md5: md5(4) }, { part: 5, md5: md5(5), reported: hex(5).toUpperCase() }];
+    const { packed, triples } = packDoneReports(reports);
+    expect(packed).toHaveLength(5 * PACKED_REPORT_BYTES);
+    const slot = (index: number) => packed.subarray(index * PACKED_REPORT_BYTES, (index + 1) * PACKED_REPORT_BYTES);
+    expect([slot(0).readUInt32BE(0), slot(0).subarray(4, 20).toString('base64'), slot(0)[20]]).toEqual([70_000, md5(1), 2]);
+    expect([slot(1)[20], slot(2)[20]]).toEqual([PACKED_AS_TRIPLE, PACKED_AS_TRIPLE]);
+    expect([slot(3).readUInt32BE(0), slot(3).subarray(4, 20).toString('base64'), slot(3)[20]]).toEqual([4, md5(4), 0]);
+    expect(slot(4)[20]).toBe(3);
+    expect(triples).toEqual([...encodeDoneReport(reports[1]!), ...encodeDoneReport(reports[2]!)]);
+    expect(packDoneReports([])).toEqual({ packed: Buffer.alloc(0), triples: [] });
   });
 });
