@@ -7,6 +7,7 @@
 // path) and the credential scope's region and service, read off one URL the SDK signed. The
 // signing key is derived once per day (it depends on the date, region and service only).
 // test/unit/s3-query-signer.test.ts checks the URLs equal the SDK's for the same inputs.
+import * as crypto from 'node:crypto';
 import { createHash, createHmac } from 'node:crypto';
 
 /** Where and as what the SDK signs this bucket's object requests. */
@@ -57,6 +58,10 @@ function amzDate(ms: number): string {
 
 const hmac = (key: Buffer | string, data: string) => createHmac('sha256', key).update(data, 'utf8').digest();
 
+// node's one-shot hash (Node ≥ 20.12) digests the canonical request without a Hash object.
+const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
+const sha256Hex = oneShot ? (data: string) => oneShot('sha256', data, 'hex') : (data: string) => createHash('sha256').update(data, 'utf8').digest('hex');
+
 /** The endpoint an SDK-signed URL for the object key `probeKey` went to. */
 export function endpointFromSignedUrl(signedUrl: string, probeKey: string): ObjectEndpoint {
   const url = new URL(signedUrl);
@@ -70,13 +75,15 @@ export function endpointFromSignedUrl(signedUrl: string, probeKey: string): Obje
 }
 
 export function createQuerySigner(endpoint: ObjectEndpoint, credentials: { accessKeyId: string; secretAccessKey: string }): QuerySigner {
-  let signingKey: { day: string; key: Buffer } | undefined;
-  const keyFor = (day: string): Buffer => {
-    if (signingKey?.day !== day) {
+  // Everything that changes by the day only: the signing key, the scope and the escaped credential.
+  let daily: { day: string; key: Buffer; scope: string; credential: string } | undefined;
+  const dailyFor = (day: string) => {
+    if (daily?.day !== day) {
       const dated = hmac(`AWS4${credentials.secretAccessKey}`, day);
-      signingKey = { day, key: hmac(hmac(hmac(dated, endpoint.region), endpoint.service), 'aws4_request') };
+      const scope = `${day}/${endpoint.region}/${endpoint.service}/aws4_request`;
+      daily = { day, key: hmac(hmac(hmac(dated, endpoint.region), endpoint.service), 'aws4_request'), scope, credential: escapeUri(`${credentials.accessKeyId}/${scope}`) };
     }
-    return signingKey.key;
+    return daily;
   };
   const origin = `${endpoint.protocol}//${endpoint.host}`;
   // Most signatures of a busy second share its date; formatting it is a good part of the rest.
@@ -93,7 +100,7 @@ export function createQuerySigner(endpoint: ObjectEndpoint, credentials: { acces
   return {
     uploadPartUrl({ key, uploadId, part, expiresInSeconds, signedAt, headers }) {
       const date = dateOf(signedAt);
-      const scope = `${date.slice(0, 8)}/${endpoint.region}/${endpoint.service}/aws4_request`;
+      const { key: signingKey, scope, credential } = dailyFor(date.slice(0, 8));
       // Canonical headers: names lower-case and sorted, values trimmed with inner runs of
       // whitespace folded (as the SDK's signer does).
       const signed = new Map(headers);
@@ -102,12 +109,12 @@ export function createQuerySigner(endpoint: ObjectEndpoint, credentials: { acces
       const canonicalHeaders = names.map((name) => `${name}:${(signed.get(name) ?? '').trim().replace(/\s+/g, ' ')}\n`).join('');
       const signedHeaders = names.join(';');
       // Already in canonical (code-unit) order of the escaped names; the URL keeps this order.
-      const before = `X-Amz-Algorithm=${ALGORITHM}&X-Amz-Content-Sha256=${UNSIGNED_PAYLOAD}&X-Amz-Credential=${escapeUri(`${credentials.accessKeyId}/${scope}`)}&X-Amz-Date=${date}&X-Amz-Expires=${expiresInSeconds}`;
+      const before = `X-Amz-Algorithm=${ALGORITHM}&X-Amz-Content-Sha256=${UNSIGNED_PAYLOAD}&X-Amz-Credential=${credential}&X-Amz-Date=${date}&X-Amz-Expires=${expiresInSeconds}`;
       const after = `X-Amz-SignedHeaders=${escapeUri(signedHeaders)}&partNumber=${part}&uploadId=${escapeUri(uploadId)}&x-id=UploadPart`;
       const path = `${endpoint.basePath}/${keyPath(key)}`;
       const canonicalRequest = `PUT\n${path}\n${before}&${after}\n${canonicalHeaders}\n${signedHeaders}\n${UNSIGNED_PAYLOAD}`;
-      const stringToSign = `${ALGORITHM}\n${date}\n${scope}\n${createHash('sha256').update(canonicalRequest, 'utf8').digest('hex')}`;
-      const signature = createHmac('sha256', keyFor(date.slice(0, 8))).update(stringToSign, 'utf8').digest('hex');
+      const stringToSign = `${ALGORITHM}\n${date}\n${scope}\n${sha256Hex(canonicalRequest)}`;
+      const signature = createHmac('sha256', signingKey).update(stringToSign, 'utf8').digest('hex');
       // X-Amz-Signature sorts between X-Amz-Expires and X-Amz-SignedHeaders.
       return `${origin}${path}?${before}&X-Amz-Signature=${signature}&${after}`;
     },
