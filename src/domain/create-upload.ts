@@ -8,10 +8,10 @@ import { withQuota } from './quotas.js';
 import { objectKeyFor, sanitiseFileName } from './file-policy.js';
 import { md5Hex } from './md5.js';
 import { planParts, type PartPlan } from './part-plan.js';
-import type { SignedRequest } from './ports.js';
+import type { DoneReport, SignedRequest } from './ports.js';
 import { isResumable } from './state-machine.js';
 import type { Storage } from './storages.js';
-import type { Integrity, Permissions, PartRecord, UploadKind, UploadRecord } from './upload.js';
+import type { ConfirmedPart, Integrity, Permissions, UploadKind, UploadRecord } from './upload.js';
 
 export interface CreateInput {
   fileName: string;
@@ -32,7 +32,7 @@ export interface CreateInput {
 
 export type CreateOutcome =
   | { kind: 'new'; record: UploadRecord; storage: Storage; signature: SignedRequest }
-  | { kind: 'resume'; record: UploadRecord; storage: Storage; doneParts: PartRecord[]; signature: SignedRequest };
+  | { kind: 'resume'; record: UploadRecord; storage: Storage; doneParts: ConfirmedPart[]; signature: SignedRequest };
 
 export interface FileFacts {
   fileName: string;
@@ -176,22 +176,27 @@ async function resume(ctx: DomainContext, record: UploadRecord, expiresMinutes?:
  * signed MD5 where the store reports one). The client's own word is not enough:
  * PlaceOS returns whatever the client last claimed.
  */
-async function confirmDoneParts(ctx: DomainContext, storage: Storage, record: UploadRecord): Promise<PartRecord[]> {
+async function confirmDoneParts(ctx: DomainContext, storage: Storage, record: UploadRecord): Promise<ConfirmedPart[]> {
   const [signed, held] = await Promise.all([
     ctx.repo.listParts(record.id),
     storage.store.listUploadedParts({ key: record.objectKey, expectedParts: record.partCount, ...(record.resumableId === undefined ? {} : { resumableId: record.resumableId }) }),
   ]);
   // Both ascending by part number: one walk along the two lists (a resume compares 10,000).
+  // Each part's hex is made once, for the comparison and for the answer.
   let next = 0;
-  const done = signed.filter((part) => {
+  const done: ConfirmedPart[] = [];
+  const news: DoneReport[] = [];
+  for (const part of signed) {
     while (next < held.length && (held[next]?.part ?? 0) < part.part) next++;
     const stored = held[next];
-    if (stored?.part !== part.part) return false;
-    if (stored.md5Hex !== undefined && stored.md5Hex !== md5Hex(part.md5)) return false;
-    return part.size === undefined || stored.size === part.size;
-  });
-  // Only what this listing newly confirms: a resume of 10,000 parts the finish marked done writes nothing.
-  const news = done.filter((p) => !p.done);
-  if (news.length > 0) await ctx.repo.markPartsDone(record.id, news.map((p) => ({ part: p.part, md5: p.md5 })));
-  return done.map((p) => ({ ...p, done: true }));
+    if (stored?.part !== part.part) continue;
+    const hex = md5Hex(part.md5);
+    if (stored.md5Hex !== undefined && stored.md5Hex !== hex) continue;
+    if (part.size !== undefined && stored.size !== part.size) continue;
+    done.push({ ...part, done: true, md5Hex: hex });
+    // Only what this listing newly confirms: a resume of 10,000 parts the finish marked done writes nothing.
+    if (!part.done) news.push({ part: part.part, md5: part.md5 });
+  }
+  if (news.length > 0) await ctx.repo.markPartsDone(record.id, news);
+  return done;
 }

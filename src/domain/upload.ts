@@ -79,6 +79,12 @@ export interface PartRecord {
   checks?: Record<string, string>;
 }
 
+/** A part the store holds as signed, with its MD5 in hex as the store listed it (S3 ETags, PlaceOS md5_hex). */
+export interface ConfirmedPart extends PartRecord {
+  done: true;
+  md5Hex: string;
+}
+
 export interface Caller {
   user: string;
   tenant: string;

@@ -22,8 +22,7 @@ export async function listEveryPart(listPage: ListPage, pageSize: number, expect
   const limit = pLimit(PAGES_AT_ONCE);
   const markers = Array.from({ length: pagesKnown }, (_, k) => (k === 0 ? undefined : String(k * pageSize)));
   const pages = await Promise.all(markers.map((marker) => limit(() => listPage(marker))));
-  const byNumber = new Map<number, ListedPart>();
-  for (const page of pages) for (const part of page.parts) byNumber.set(part.part, part);
+  const listed: ListedPart[] = pages.flatMap((page) => page.parts);
   // Past the pages the plan foresaw (more parts than planned, or a plan not given): one by one.
   let last = pages[pages.length - 1];
   let marker = markers[markers.length - 1];
@@ -33,7 +32,18 @@ export async function listEveryPart(listPage: ListPage, pageSize: number, expect
     if (!last.isTruncated || next === undefined || next === marker) break;
     marker = next;
     last = await listPage(marker);
-    for (const part of last.parts) byNumber.set(part.part, part);
+    listed.push(...last.parts);
   }
+  return ascendingOnce(listed);
+}
+
+/**
+ * Parts by number, each once (a later listing of a number wins). Pages that did not overlap
+ * are already that, and a resume of 10,000 parts skips the Map and the sort.
+ */
+function ascendingOnce(listed: ListedPart[]): ListedPart[] {
+  if (listed.every((part, index) => index === 0 || part.part > (listed[index - 1]?.part ?? 0))) return listed;
+  const byNumber = new Map<number, ListedPart>();
+  for (const part of listed) byNumber.set(part.part, part);
   return [...byNumber.values()].sort((a, b) => a.part - b.part);
 }

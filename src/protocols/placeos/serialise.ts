@@ -1,7 +1,7 @@
 // Domain → PlaceOS wire shapes. Field names here are PlaceOS's; the domain's
 // own names never leak onto the wire and wire names never reach the domain.
 import type { SignedCommit, SignedRequest } from '../../domain/ports.js';
-import type { PartRecord, StoreType, UploadRecord, UploadState } from '../../domain/upload.js';
+import type { ConfirmedPart, PartRecord, StoreType, UploadRecord, UploadState } from '../../domain/upload.js';
 import { RESIDENCE_BY_TYPE } from './names.js';
 import { md5Hex } from '../../domain/md5.js';
 
@@ -22,11 +22,11 @@ interface WirePart {
   size?: number;
 }
 
-export function wirePartData(parts: PartRecord[]) {
+export function wirePartData(parts: Array<PartRecord & { md5Hex?: string }>) {
   // A resume answers 10,000 of these: one plain loop, no intermediate arrays or spreads.
   const data: Record<string, WirePart> = {};
   for (const p of parts) {
-    const entry: WirePart = { md5: p.reported ?? p.md5, md5_hex: md5Hex(p.md5), part: p.part };
+    const entry: WirePart = { md5: p.reported ?? p.md5, md5_hex: p.md5Hex ?? md5Hex(p.md5), part: p.part };
     if (p.size !== undefined) entry.size = p.size;
     data[p.part] = entry;
   }
@@ -49,7 +49,7 @@ export function wireCreated(record: UploadRecord, storeType: StoreType, signatur
   };
 }
 
-export function wireResumed(record: UploadRecord, storeType: StoreType, doneParts: PartRecord[], signature: SignedRequest) {
+export function wireResumed(record: UploadRecord, storeType: StoreType, doneParts: ConfirmedPart[], signature: SignedRequest) {
   return {
     type: 'parts',
     signature: wireSignature(signature),
