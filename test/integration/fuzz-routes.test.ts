@@ -15,7 +15,7 @@ import { buildBroker, freshStores, redisRepository, storageConfigs, USERS, type 
 import { mintEndpoint, type UppyEndpoint } from '../support/companion-driver.js';
 import { FIXTURE_NAMES, makeFixture, sendRaw, snapshot, usedUp, type Fixture, type FixtureName, type Snapshot, type StoreLister } from '../support/fuzz-fixtures.js';
 import { CREATING_ROUTES, ROUTES, type Generated } from '../support/fuzz-requests.js';
-import { fuzzEachRoute, newFuzzStats, sendFuzzed } from '../support/fuzz-runner.js';
+import { fuzzedRequest, fuzzEachRoute, newFuzzStats, sendFuzzed } from '../support/fuzz-runner.js';
 import { toQuery } from '../support/fuzz-values.js';
 import { s3ClientFor } from '../support/provision.js';
 import { BASE } from '../support/protocol-driver.js';
@@ -103,22 +103,14 @@ describe('fuzzing every route', () => {
       'GET /s3/multipart/:uploadId/:partNumber': `/uppy/${token}/s3/multipart/${id}/${g.partNumber ?? ''}`, 'GET /s3/multipart/:uploadId': `/uppy/${token}/s3/multipart/${id}`,
       'POST /s3/multipart/:uploadId/complete': `/uppy/${token}/s3/multipart/${id}/complete`, 'DELETE /s3/multipart/:uploadId': `/uppy/${token}/s3/multipart/${id}`,
     };
-    const headers: Record<string, string> = {};
-    const w = g.who;
-    if (w === 'alice' || w === 'bob' || w === 'carol' || w === 'admin') headers['X-API-Key'] = USERS[w].key;
-    else if (w === 'uploadToken') headers['X-Upload-Token'] = fixture?.uploadToken ?? fixtureOf('direct').uploadToken ?? '';
-    else if (w === 'otherUploadToken') headers['X-Upload-Token'] = fixtureOf(aimedAt === 'direct' ? 'complete' : 'direct').uploadToken ?? '';
-    else if (typeof w === 'object' && 'apiKey' in w) headers['X-API-Key'] = w.apiKey;
-    else if (typeof w === 'object') headers['Authorization'] = `Bearer ${w.bearer}`;
-    let payload: Buffer | undefined;
-    if ('json' in g.body) {
-      payload = Buffer.from(JSON.stringify(swap(g.body.json)) ?? 'null');
-      headers['Content-Type'] = 'application/json';
-    } else if ('bytes' in g.body) {
-      payload = Buffer.from(g.body.bytes);
-      if (g.body.contentType !== '') headers['Content-Type'] = g.body.contentType;
-    }
-    if (g.contentEncoding !== undefined && payload) headers['Content-Encoding'] = g.contentEncoding;
+    const { headers, payload } = fuzzedRequest(
+      g,
+      {
+        own: () => ['X-Upload-Token', fixture?.uploadToken ?? fixtureOf('direct').uploadToken ?? ''],
+        other: () => ['X-Upload-Token', fixtureOf(aimedAt === 'direct' ? 'complete' : 'direct').uploadToken ?? ''],
+      },
+      swap,
+    );
     return { path: `${paths[g.route] ?? '/'}${suffix}`, headers, ...(payload ? { payload } : {}), ...(aimedAt ? { aimedAt } : {}) };
   }
 

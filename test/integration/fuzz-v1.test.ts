@@ -14,7 +14,7 @@ import { brokerServer } from '../../src/main.js';
 import { buildBroker, freshStores, redisRepository, storageConfigs, USERS, type TestBroker } from '../support/broker.js';
 import { makeV1Fixture, v1Snapshot, v1UsedUp, V1_FIXTURE_NAMES, type V1Fixture, type V1FixtureName, type V1Snapshot } from '../support/fuzz-v1-fixtures.js';
 import { COMPLETE_ID, COMPLETE_SHA, TARGET_ID, V1_CREATING_ROUTES, V1_FUZZ_ROUTES, type V1Generated } from '../support/fuzz-v1-requests.js';
-import { fuzzEachRoute, newFuzzStats, sendFuzzed } from '../support/fuzz-runner.js';
+import { fuzzedRequest, fuzzEachRoute, newFuzzStats, sendFuzzed } from '../support/fuzz-runner.js';
 import { toQuery } from '../support/fuzz-values.js';
 import { V1 } from '../support/v1-driver.js';
 
@@ -83,23 +83,8 @@ describe('fuzzing every API v1 route', () => {
     const path = g.route.slice(g.route.indexOf(' ') + 1)
       .replace(':id', id).replace(':sid', id).replace(':n', g.part ?? '').replace(':digest', digest).replace(':sha256', digest);
     const query = toQuery(swap(g.query), g.rawQuery);
-    const headers: Record<string, string> = {};
-    const w = g.who;
     const token = (name: V1FixtureName | undefined) => fixtureOf(name ?? 'single').token;
-    if (w === 'alice' || w === 'bob' || w === 'carol' || w === 'admin') headers['X-API-Key'] = USERS[w].key;
-    else if (w === 'uploadToken') headers['X-Upload-Token'] = token(aimedAt);
-    else if (w === 'otherUploadToken') headers['Upload-Token'] = token(aimedAt === 'single' ? 'multipartS3' : 'single');
-    else if (typeof w === 'object' && 'apiKey' in w) headers['X-API-Key'] = w.apiKey;
-    else if (typeof w === 'object') headers['Authorization'] = `Bearer ${w.bearer}`;
-    let payload: Buffer | undefined;
-    if ('json' in g.body) {
-      payload = Buffer.from(JSON.stringify(swap(g.body.json)) ?? 'null');
-      headers['Content-Type'] = 'application/json';
-    } else if ('bytes' in g.body) {
-      payload = Buffer.from(g.body.bytes);
-      if (g.body.contentType !== '') headers['Content-Type'] = g.body.contentType;
-    }
-    if (g.contentEncoding !== undefined && payload) headers['Content-Encoding'] = g.contentEncoding;
+    const { headers, payload } = fuzzedRequest(g, { own: () => ['X-Upload-Token', token(aimedAt)], other: () => ['Upload-Token', token(aimedAt === 'single' ? 'multipartS3' : 'single')] }, swap);
     Object.assign(headers, g.headers);
     return { path: `${V1}${path}${query === '' ? '' : `?${query}`}`, headers, ...(payload ? { payload } : {}), ...(aimedAt ? { aimedAt } : {}) };
   }

@@ -2,7 +2,9 @@
 // the budget divided among the routes still to run, with a fixed seed per route.
 import fc from 'fast-check';
 import { expect, it } from 'vitest';
+import { USERS } from './broker.js';
 import { sendRaw } from './fuzz-fixtures.js';
+import type { Body, Who } from './fuzz-requests.js';
 
 export interface FuzzBudget {
   seed: number;
@@ -63,4 +65,36 @@ export async function sendFuzzed(port: number, method: string, path: string, hea
   if (res.status >= 500) stats.fiveXX += 1;
   expect(res.status, `${shown} → ${res.text.slice(0, 300)}`).toBeLessThan(500);
   return { res, shown };
+}
+
+/** Where a generated caller's upload tokens come from: each a header and its value, found when asked. */
+export interface FuzzTokens {
+  own: () => [string, string];
+  other: () => [string, string];
+}
+
+/**
+ * The headers and payload of a generated request: its caller's credentials (a user's API key,
+ * an upload token, a stranger's key or bearer token), then its body as JSON (after `json`
+ * swaps in fixture values) or bytes, and the Content-Encoding it claims.
+ */
+export function fuzzedRequest(g: { who: Who; body: Body; contentEncoding?: string | undefined }, tokens: FuzzTokens, json: (value: unknown) => unknown): { headers: Record<string, string>; payload?: Buffer } {
+  const headers: Record<string, string> = {};
+  const w = g.who;
+  if (w === 'alice' || w === 'bob' || w === 'carol' || w === 'admin') headers['X-API-Key'] = USERS[w].key;
+  else if (w === 'uploadToken' || w === 'otherUploadToken') {
+    const [name, value] = w === 'uploadToken' ? tokens.own() : tokens.other();
+    headers[name] = value;
+  } else if (typeof w === 'object' && 'apiKey' in w) headers['X-API-Key'] = w.apiKey;
+  else if (typeof w === 'object') headers['Authorization'] = `Bearer ${w.bearer}`;
+  let payload: Buffer | undefined;
+  if ('json' in g.body) {
+    payload = Buffer.from(JSON.stringify(json(g.body.json)) ?? 'null');
+    headers['Content-Type'] = 'application/json';
+  } else if ('bytes' in g.body) {
+    payload = Buffer.from(g.body.bytes);
+    if (g.body.contentType !== '') headers['Content-Type'] = g.body.contentType;
+  }
+  if (g.contentEncoding !== undefined && payload) headers['Content-Encoding'] = g.contentEncoding;
+  return { headers, ...(payload ? { payload } : {}) };
 }
