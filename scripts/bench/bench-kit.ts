@@ -185,6 +185,13 @@ export function runWrk(url: string, script: string, { seconds, connections }: { 
   });
 }
 
+/** `--name value` from the command line, else `fallback`. */
+export function option(name: string, fallback: string): string {
+  const args = process.argv.slice(2);
+  const index = args.indexOf(`--${name}`);
+  return index >= 0 && args[index + 1] !== undefined ? (args[index + 1] as string) : fallback;
+}
+
 export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   if (sorted.length === 0) return Number.NaN;

@@ -24,13 +24,8 @@ import { decodeRecord } from '../../src/state/record-codec.js';
 import { redisKeys } from '../../src/state/redis-keys.js';
 import { connectRedis, createRedisRepository, guarded } from '../../src/state/redis.js';
 import { startRedis } from '../servers/redis.js';
-import { median, table, within } from './bench-kit.js';
+import { median, option, table, within } from './bench-kit.js';
 
-const args = process.argv.slice(2);
-const option = (name: string, fallback: string) => {
-  const index = args.indexOf(`--${name}`);
-  return index >= 0 && args[index + 1] !== undefined ? (args[index + 1] as string) : fallback;
-};
 const UPLOADS = Math.min(100_000, Number(option('uploads', '10000')));
 const ROUNDS = Math.min(20, Number(option('rounds', '5')));
 const PREFIX = 'bench';

@@ -20,14 +20,9 @@ import { Redis } from 'ioredis';
 import { redisKeys } from '../../src/state/redis-keys.js';
 import { startRedis, type RedisServer } from '../servers/redis.js';
 import { startSwift } from '../servers/swift.js';
-import { LOAD_CORE, median, pin, startContender, table, within, type Contender } from './bench-kit.js';
+import { LOAD_CORE, median, option, pin, startContender, table, within, type Contender } from './bench-kit.js';
 import { startListingReplay } from './listing-replay.js';
 
-const args = process.argv.slice(2);
-const option = (name: string, fallback: string) => {
-  const index = args.indexOf(`--${name}`);
-  return index >= 0 && args[index + 1] !== undefined ? (args[index + 1] as string) : fallback;
-};
 const RUNS = Math.min(50, Number(option('runs', '15')));
 const PARTS = Math.min(10_000, Number(option('parts', '10000')));
 const PROFILE_DIR = option('profile', '');

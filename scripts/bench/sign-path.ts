@@ -16,13 +16,8 @@ import { Redis } from 'ioredis';
 import { SignJWT } from 'jose';
 import { startRedis } from '../servers/redis.js';
 import { startSwift } from '../servers/swift.js';
-import { LOAD_CORE, median, pin, runWrk, startContender, table, within, WrkScripts, type Contender, type WrkRequest } from './bench-kit.js';
+import { LOAD_CORE, median, option, pin, runWrk, startContender, table, within, WrkScripts, type Contender, type WrkRequest } from './bench-kit.js';
 
-const args = process.argv.slice(2);
-const option = (name: string, fallback: string) => {
-  const index = args.indexOf(`--${name}`);
-  return index >= 0 && args[index + 1] !== undefined ? (args[index + 1] as string) : fallback;
-};
 const ROUNDS = Math.min(20, Number(option('rounds', '5')));
 const SECONDS = Math.min(30, Number(option('seconds', '3')));
 const CONNECTIONS = Number(option('connections', '16'));

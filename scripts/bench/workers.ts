@@ -13,13 +13,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, waitUntil } from '../servers/ports.js';
 import { startRedis } from '../servers/redis.js';
-import { median, runWrk, table, WrkScripts } from './bench-kit.js';
+import { median, option, runWrk, table, WrkScripts } from './bench-kit.js';
 
-const args = process.argv.slice(2);
-const option = (name: string, fallback: string) => Number(args[args.indexOf(`--${name}`) + 1] ?? fallback) || Number(fallback);
-const ROUNDS = Math.min(20, option('rounds', '3'));
-const SECONDS = Math.min(30, option('seconds', '3'));
-const CONNECTIONS = option('connections', '16');
+// A number that is not one (or none given) is the fallback.
+const numberOption = (name: string, fallback: string) => Number(option(name, fallback)) || Number(fallback);
+const ROUNDS = Math.min(20, numberOption('rounds', '3'));
+const SECONDS = Math.min(30, numberOption('seconds', '3'));
+const CONNECTIONS = numberOption('connections', '16');
 const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
 const API_KEY = 'bench-key-0000000000000000';
 const PLACEOS = '/api/engine/v2/uploads';
