@@ -65,27 +65,27 @@ describe('the client library while Redis is killed and restarted', () => {
     };
   }
 
-  it('upload() (PlaceOS): retries through the outage and completes, bytes equal', async () => {
+  /** A 16 MiB upload by `start` (one part at a time) on a broker whose Redis goes down after the first part. */
+  type Start<R> = (source: Parameters<typeof upload>[0], options: Parameters<typeof upload>[1]) => { on(event: 'part', listener: (e: PartEvent) => void): unknown; done: Promise<R> };
+  async function throughOutage<R>(name: string, start: Start<R>) {
     const { target, redis, statuses } = await brokerOnOwnRedis();
-    const { path, bytes } = await files.make('client-redis-outage.bin', 16 * MiB + 1);
+    const { path, bytes } = await files.make(name, 16 * MiB + 1);
     const outage = outageOnFirstPart(redis, statuses);
-    const task = upload(await fileSource(path), { url: target.url, headers: alice, storageId: 's3', retryDelayMs: 50, parallel: 1 });
+    const task = start(await fileSource(path), { url: target.url, headers: alice, storageId: 's3', retryDelayMs: 50, parallel: 1 });
     task.on('part', (e) => outage.onPart(e));
     const result = await task.done;
     await outage.over();
     expect(statuses).toContain(503);
+    return { target, bytes, result };
+  }
+
+  it('upload() (PlaceOS): retries through the outage and completes, bytes equal', async () => {
+    const { target, bytes, result } = await throughOutage('client-redis-outage.bin', upload);
     expect(sha256(await target.broker.as('alice').download(result.uploadId))).toBe(sha256(bytes));
   }, 180_000);
 
   it('uploadBlob() (API v1): retries through the outage and completes with the file\'s SHA-256, bytes equal', async () => {
-    const { target, redis, statuses } = await brokerOnOwnRedis();
-    const { path, bytes } = await files.make('client-v1-redis-outage.bin', 16 * MiB + 1);
-    const outage = outageOnFirstPart(redis, statuses);
-    const task = uploadBlob(await fileSource(path), { url: target.url, headers: alice, storageId: 's3', retryDelayMs: 50, parallel: 1 });
-    task.on('part', (e) => outage.onPart(e));
-    const result = await task.done;
-    await outage.over();
-    expect(statuses).toContain(503);
+    const { target, bytes, result } = await throughOutage('client-v1-redis-outage.bin', uploadBlob);
     expect(result.sha256).toBe(sha256(bytes));
     const link = await new V1Client({ url: target.url, headers: alice }).blobUrl(result.sha256);
     expect(sha256(Buffer.from(await (await fetch(link)).arrayBuffer()))).toBe(sha256(bytes));
