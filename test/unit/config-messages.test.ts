@@ -2,24 +2,15 @@
 // of the field as written in the file, what is wrong with it, and never a secret from it.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, parseConfig } from '../../src/config.js';
+import { loadConfig, parseConfig } from '../../src/config.js';
+import { configError, serverEnv } from '../support/config-errors.js';
 import { locateJsonError, parseConfigText } from '../../src/config-file.js';
 
-const serverEnv = { port: 0, host: '127.0.0.1', logLevel: 'info' };
 const s3 = { id: 'main', type: 's3', bucket: 'uploads', access_key_id: 'AKIA', secret_access_key: 'secret' };
 const azure = { id: 'blob', type: 'azure', container: 'uploads', account: 'acct', account_key: 'a2V5' };
 const KEY = 'a-key-of-sixteen-chars';
 const auth = { api_keys: { [KEY]: { user: 'u', tenant: 't' } } };
 
-function configError(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as Error).message;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 const parse = (raw: unknown) => configError(() => parseConfig(raw, serverEnv, 'test'));
 const load = (text: string) => configError(() => loadConfig({ SIGNPOST_CONFIG: '/etc/signpost.json' }, () => text));

@@ -1,23 +1,15 @@
 // Issue 9's limits in the config file: the per-user cap and the tenant quotas map onto
 // Limits; absent means unlimited; a bad value stops the broker naming the field.
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from '../../src/config.js';
+import { parseConfig } from '../../src/config.js';
+import { configError, serverEnv } from '../support/config-errors.js';
 
-const serverEnv = { port: 0, host: '127.0.0.1', logLevel: 'info' };
 const base = {
   storages: [{ id: 'main', type: 's3', bucket: 'uploads', access_key_id: 'AKIA', secret_access_key: 'secret', default: true }],
   auth: { api_keys: { 'a-key-of-sixteen-chars': { user: 'u', tenant: 't' } } },
 };
 
-function configError(raw: object): string {
-  try {
-    parseConfig(raw, serverEnv);
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as Error).message;
-  }
-  throw new Error('expected a ConfigError');
-}
+const refusal = (raw: object): string => configError(() => parseConfig(raw, serverEnv));
 
 describe('config: cap on unfinished uploads and tenant quotas', () => {
   it('absent: no cap, no quota', () => {
@@ -34,9 +26,9 @@ describe('config: cap on unfinished uploads and tenant quotas', () => {
   });
 
   it('refuses bad values, naming the field', () => {
-    expect(configError({ ...base, limits: { max_unfinished_uploads_per_user: 0 } })).toMatch(/limits\.max_unfinished_uploads_per_user/);
-    expect(configError({ ...base, quotas: { default_tenant_bytes: -1 } })).toMatch(/quotas\.default_tenant_bytes/);
-    expect(configError({ ...base, quotas: { tenants: { acme: 1.5 } } })).toMatch(/quotas\.tenants/);
-    expect(configError({ ...base, quotas: { default_bytes: 10 } })).toMatch(/quotas/);
+    expect(refusal({ ...base, limits: { max_unfinished_uploads_per_user: 0 } })).toMatch(/limits\.max_unfinished_uploads_per_user/);
+    expect(refusal({ ...base, quotas: { default_tenant_bytes: -1 } })).toMatch(/quotas\.default_tenant_bytes/);
+    expect(refusal({ ...base, quotas: { tenants: { acme: 1.5 } } })).toMatch(/quotas\.tenants/);
+    expect(refusal({ ...base, quotas: { default_bytes: 10 } })).toMatch(/quotas/);
   });
 });

@@ -1,20 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, loadServerEnv, parseConfig, redisSeedUrls } from '../../src/config.js';
+import { loadConfig, loadServerEnv, parseConfig, redisSeedUrls } from '../../src/config.js';
+import { configError, serverEnv } from '../support/config-errors.js';
 
-const serverEnv = { port: 0, host: '127.0.0.1', logLevel: 'info' };
 const s3 = { id: 'main', type: 's3', bucket: 'uploads', access_key_id: 'AKIA', secret_access_key: 'secret', default: true };
 const azure = { id: 'blob', type: 'azure', container: 'uploads', account: 'acct', account_key: 'a2V5' };
 const auth = { api_keys: { 'a-key-of-sixteen-chars': { user: 'u', tenant: 't' } } };
 
-function configError(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as Error).message;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('parseConfig', () => {
   it('maps a valid file to Config with defaults', () => {

@@ -1,24 +1,16 @@
 // Webhook signatures as a receiver checks them, the backoff's bounds, and the config's
 // refusals (each one sentence naming the field, never quoting a URL or secret).
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from '../../src/config.js';
+import { parseConfig } from '../../src/config.js';
+import { configError, serverEnv } from '../support/config-errors.js';
 import { signatureHeader, verifySignature } from '../../src/webhooks/signature.js';
 import { backoffMs } from '../../src/webhooks/worker.js';
 
-const serverEnv = { port: 0, host: '127.0.0.1', logLevel: 'info' };
 const storages = [{ id: 'main', type: 's3', bucket: 'uploads', access_key_id: 'AKIA', secret_access_key: 'secret', default: true }];
 const auth = { api_keys: { 'a-key-of-sixteen-chars': { user: 'u', tenant: 't' } } };
 const SECRET = 'whsec-0123456789abcdef0123456789abcdef';
 
-function refusal(webhooks: unknown, read?: (path: string) => string): string {
-  try {
-    parseConfig({ storages, auth, webhooks }, serverEnv, 'config', read);
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as Error).message;
-  }
-  throw new Error('expected a ConfigError');
-}
+const refusal = (webhooks: unknown, read?: (path: string) => string): string => configError(() => parseConfig({ storages, auth, webhooks }, serverEnv, 'config', read));
 
 describe('webhook signatures', () => {
   const body = '{"id":"evt_x","type":"upload.created"}';
