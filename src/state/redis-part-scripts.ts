@@ -133,6 +133,25 @@ local function markReport(number, md5, how, conflicts, unknown)
   if new ~= flags then setFlags(b, offset, new) end
 end
 
+-- Calls visit(number, MD5, how) for each done report in order: ARGV[at] holds them packed
+-- (part-codec.ts packDoneReports), and those the pack marks as travelling apart follow it as
+-- (number, MD5, how) triples.
+local function eachReport(at, visit)
+  local packed, t = ARGV[at], at + 1
+  for p = 1, #packed, ${PACKED_REPORT_BYTES} do
+    local code = string.byte(packed, p + 20)
+    if code == ${PACKED_AS_TRIPLE} then
+      visit(ARGV[t], ARGV[t + 1], ARGV[t + 2])
+      t = t + 3
+    else
+      local b1, b2, b3, b4 = string.byte(packed, p, p + 3)
+      local how = 'b'
+      if code > 0 then how = 'b' .. code end
+      visit(((b1 * 256 + b2) * 256 + b3) * 256 + b4, string.sub(packed, p + 4, p + 19), how)
+    end
+  end
+end
+
 -- Part n's new slot (a re-signed part starts over); ARGV[at ..] holds count field/value pairs.
 local function recordSlot(n, slot, at, count)
   local b, offset = bucketOf(n)
@@ -174,27 +193,14 @@ return 1
 `);
 
 /**
- * ARGV[3]: done reports packed (part-codec.ts packDoneReports); ARGV[4..]: the (number, MD5,
- * how) triples of those the pack marks as travelling apart, in order. Returns {conflicts,
- * unknown}, or nil if the upload does not exist. The signed MD5 is the truth (PROTOCOL.md
- * "Which MD5 is the truth for a part"): a different one changes nothing.
+ * ARGV[3..]: done reports (eachReport). Returns {conflicts, unknown}, or nil if the upload
+ * does not exist. The signed MD5 is the truth (PROTOCOL.md "Which MD5 is the truth for a
+ * part"): a different one changes nothing.
  */
 export const markPartsDoneScript = partScript(`
 if not live() then return false end
 local conflicts, unknown = {}, {}
-local packed, t = ARGV[3], 4
-for at = 1, #packed, ${PACKED_REPORT_BYTES} do
-  local code = string.byte(packed, at + 20)
-  if code == ${PACKED_AS_TRIPLE} then
-    markReport(ARGV[t], ARGV[t + 1], ARGV[t + 2], conflicts, unknown)
-    t = t + 3
-  else
-    local b1, b2, b3, b4 = string.byte(packed, at, at + 3)
-    local how = 'b'
-    if code > 0 then how = 'b' .. code end
-    markReport(((b1 * 256 + b2) * 256 + b3) * 256 + b4, string.sub(packed, at + 4, at + 19), how, conflicts, unknown)
-  end
-end
+eachReport(3, function(number, md5, how) markReport(number, md5, how, conflicts, unknown) end)
 flushBuckets()
 return {conflicts, unknown}
 `);
@@ -205,7 +211,7 @@ return {conflicts, unknown}
  * multipart id (recorded, or reported in [9], and then not another); [7] updatedAt and [8]
  * expiresAt ('' both: no touch); [9] resumableId reported ('' none); [10] how far past the
  * record the resume index entry is extended (ms); [11..] the parts signed (PARTS_LIST); then
- * s, then s states the upload may be in; then done reports as triples.
+ * s, then s states the upload may be in; then done reports (eachReport).
  * Refuses, writing nothing, unless the record is in one of the states and not past its
  * expiry, and no report conflicts. Otherwise marks the reports done, records the parts,
  * touches updatedAt and expiresAt (and the multipart id), moves pending to uploading.
@@ -228,9 +234,9 @@ if not open or now > tonumber(f[2]) then return refused({}) end
 if ARGV[6] == '1' and ((ARGV[9] == '' and not f[6]) or (ARGV[9] ~= '' and f[6] and f[6] ~= ARGV[9])) then return refused({}) end
 local reports = states + tonumber(ARGV[states]) + 1
 local conflicts, unknown = {}, {}
-for i = reports, #ARGV, 3 do checkReport(ARGV[i], ARGV[i + 1], string.byte(ARGV[i + 2], 1), conflicts, unknown) end
+eachReport(reports, function(number, md5, how) checkReport(number, md5, string.byte(how, 1), conflicts, unknown) end)
 if #conflicts > 0 then return refused(conflicts) end
-for i = reports, #ARGV, 3 do markReport(ARGV[i], ARGV[i + 1], ARGV[i + 2], conflicts, unknown) end
+eachReport(reports, function(number, md5, how) markReport(number, md5, how, conflicts, unknown) end)
 recordParts(signed)
 flushBuckets()
 local changes = {}

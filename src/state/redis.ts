@@ -7,7 +7,7 @@ import type { Clock } from '../domain/clock.js';
 import { errors, SignpostError } from '../domain/errors.js';
 import { resumeKeyOf, type PartRecord, type UploadRecord } from '../domain/upload.js';
 import type { DoneReport, MarkDoneResult, UploadRepository } from '../domain/ports.js';
-import { decodePartsHash, encodeDoneReport, encodePartSlot, packDoneReports, PARTS_PER_BUCKET } from './part-codec.js';
+import { decodePartsHash, encodePartSlot, packDoneReports, PARTS_PER_BUCKET } from './part-codec.js';
 import { decodeRecord, encodeRecordFields } from './record-codec.js';
 import { createRedisExtras } from './redis-extras.js';
 import { createRedisListing } from './redis-listing.js';
@@ -64,8 +64,7 @@ export function createRedisRepository(options: RedisRepositoryOptions): UploadRe
     for (let start = 0; start < reports.length; start += DONE_BATCH) batches.push(reports.slice(start, start + DONE_BATCH));
     const replies = await Promise.all(
       batches.map((batch) => {
-        const { packed, triples } = packDoneReports(batch);
-        return runScript(redis, markPartsDoneScript, uploadKeys(id), [...context(), packed, ...triples]);
+        return runScript(redis, markPartsDoneScript, uploadKeys(id), [...context(), ...packedReports(batch)]);
       }),
     );
     if (replies.length === 0 && (await load(id)) === undefined) throw errors.uploadNotFound(id);
@@ -77,6 +76,12 @@ export function createRedisRepository(options: RedisRepositoryOptions): UploadRe
       result.unknown.push(...unknown);
     }
     return result;
+  }
+
+  // Done reports as the scripts take them: the pack, then the triples it marks (redis-part-scripts.ts eachReport).
+  function packedReports(reports: DoneReport[]): Array<number | Buffer | string> {
+    const { packed, triples } = packDoneReports(reports);
+    return [packed, ...triples];
   }
 
   // Parts as the scripts take them (redis-part-scripts.ts PARTS_LIST).
@@ -160,7 +165,7 @@ export function createRedisRepository(options: RedisRepositoryOptions): UploadRe
           touch?.updatedAt ?? '', touch?.expiresAt ?? '', touch?.resumableId ?? '', RESUME_SLACK_MS,
           ...encodeParts(first),
           expect.states.length, ...expect.states,
-          ...done.flatMap(encodeDoneReport),
+          ...packedReports(done),
         ]);
         if (reply === null) return undefined;
         const [signed, values, conflicts, resumeUntil, resumeFields] = reply as [number, unknown, number[], number, Array<string | null>];
