@@ -10,6 +10,7 @@
 //
 // Slot: [0] flags, [1..16] MD5 (binary), [17..22] size (unsigned 48-bit big-endian),
 // [23..24] checks (2 bits an algorithm, CHECK_ALGORITHMS order, 0 none, else CHECK_VALUES).
+import { isCanonicalMd5 } from '../domain/md5.js';
 import type { DoneReport } from '../domain/ports.js';
 import type { PartRecord } from '../domain/upload.js';
 
@@ -50,12 +51,9 @@ export function slotOf(part: number): { field: string; offset: number } {
 /** The fields beside the buckets: a raw MD5, a raw reported spelling, extras JSON. */
 export const extraFields = (part: number) => ({ md5: `m${part}`, reported: `r${part}`, extras: `x${part}` });
 
-// Canonical base64 of 16 bytes: 22 characters, the last carrying 2 bits (its low 4 bits zero), and "==".
-const CANONICAL_MD5 = /^[A-Za-z0-9+/]{21}[AQgw]==$/;
-
 /** 16 bytes when md5 is canonical base64 of an MD5; undefined otherwise. */
 function md5Bytes(md5: string): Buffer | undefined {
-  return CANONICAL_MD5.test(md5) ? Buffer.from(md5, 'base64') : undefined;
+  return isCanonicalMd5(md5) ? Buffer.from(md5, 'base64') : undefined;
 }
 
 /** How `reported` spells the MD5 (canonical base64 `md5`, its 16 bytes in `bytes` from `at`), if a slot can say it. */
@@ -127,7 +125,7 @@ export function encodeDoneReport(report: DoneReport): [number, Buffer | string, 
   const { md5, reported } = report;
   const spelling = reported === undefined ? '' : `r${reported}`;
   if (md5 === undefined) return [report.part, '', `-${spelling}`];
-  if (!CANONICAL_MD5.test(md5)) return [report.part, md5, `r${spelling}`];
+  if (!isCanonicalMd5(md5)) return [report.part, md5, `r${spelling}`];
   const bytes = Buffer.from(md5, 'base64');
   const code = reported === undefined ? undefined : reportedCode(md5, bytes, reported);
   return [report.part, bytes, `b${code ? String(code) : spelling}`];
@@ -152,7 +150,7 @@ export function packDoneReports(reports: DoneReport[]): { packed: Buffer; triple
     const at = index * PACKED_REPORT_BYTES;
     const { part, md5, reported } = report;
     // The MD5's bytes go straight into the pack (no Buffer a report).
-    if (md5 !== undefined && CANONICAL_MD5.test(md5) && Number.isInteger(part) && part >= 0 && part <= 0xffffffff) {
+    if (md5 !== undefined && isCanonicalMd5(md5) && Number.isInteger(part) && part >= 0 && part <= 0xffffffff) {
       packed.write(md5, at + 4, 16, 'base64');
       const code = reported === undefined ? 0 : reportedCode(md5, packed, reported, at + 4);
       if (code !== undefined) {

@@ -20,12 +20,12 @@ import type { Checksum } from '../domain/checksums.js';
 import type { BlobStore, StoreCapabilities } from '../domain/ports.js';
 import { attachmentDisposition } from './content-disposition.js';
 import { S3_LIMITS } from './limits.js';
-import { completeMultipartUploadBody } from './s3-commit-body.js';
 import { createQuerySigner, endpointFromSignedUrl, type QuerySigner } from './s3-query-signer.js';
 import type { S3StoreOptions } from './options.js';
 import { s3Operations } from './s3-operations.js';
 import { translateS3Error } from './s3-errors.js';
 import { DEFAULT_TRANSPORT, type StoreRuntime } from './transport.js';
+import { completeMultipartUploadXml } from './xml-bodies.js';
 
 // The presigner marks content-type unsignable; naming it puts it back in
 // X-Amz-SignedHeaders. Only where we set the type ourselves: the SDK adds
@@ -187,7 +187,7 @@ export function createS3Store(options: S3StoreOptions, runtime: StoreRuntime = {
     // is left unsigned: S3 does not need it bound, and browsers may rewrite it.
     async presignCommit({ key, resumableId, parts, expiresInSeconds }) {
       const UploadId = requireUploadId(resumableId, 'S3 commit');
-      const body = completeMultipartUploadBody(parts);
+      const body = completeMultipartUploadXml(parts);
       const command = new CompleteMultipartUploadCommand({ Bucket, Key: key, UploadId });
       const url = await presign(expiresInSeconds, SIGN_DEFAULTS, (o) => getSignedUrl(client, command, o));
       return { verb: 'POST', url, headers: { 'Content-Type': 'application/xml' }, body };

@@ -17,11 +17,11 @@ export function escapeXmlText(text: string): string {
  * of its bytes, so the body follows from the MD5s the broker signed.
  */
 export function completeMultipartUploadXml(parts: readonly PartDigest[]): string {
-  const sorted = ascendingParts(parts);
-  const items = sorted.map(
-    ({ part, md5 }) => `<Part><PartNumber>${part}</PartNumber><ETag>"${escapeXmlText(md5Hex(md5, `part ${part}`))}"</ETag></Part>`,
-  );
-  return `<CompleteMultipartUpload>${items.join('')}</CompleteMultipartUpload>`;
+  // A PlaceOS finish builds this for 10,000 parts: one string grown part by part. Hex needs no
+  // XML escaping, and anything that is not an MD5 is md5Hex's 400.
+  let body = '<CompleteMultipartUpload>';
+  for (const { part, md5 } of ascendingParts(parts)) body += `<Part><PartNumber>${part}</PartNumber><ETag>"${md5Hex(md5, `part ${part}`)}"</ETag></Part>`;
+  return `${body}</CompleteMultipartUpload>`;
 }
 
 /**
