@@ -28,6 +28,10 @@ const ENTITIES: Record<string, string> = { quot: '"', amp: '&', lt: '<', gt: '>'
 function xmlText(raw: string): string {
   if (raw.startsWith('<![CDATA[') && raw.endsWith(']]>')) return raw.slice(9, -3);
   if (!raw.includes('&')) return raw;
+  // AWS writes every ETag's quotes as &quot;: that alone is replaced without the general
+  // decoder below (which took a third of a 1,000-part page's time).
+  const quotes = raw.replaceAll('&quot;', '"');
+  if (!quotes.includes('&')) return quotes;
   return raw.replace(/&(#x[0-9a-fA-F]+|#[0-9]+|quot|amp|lt|gt|apos);/g, (whole, name: string) => {
     if (name.startsWith('#x')) return String.fromCodePoint(Number.parseInt(name.slice(2), 16));
     if (name.startsWith('#')) return String.fromCodePoint(Number.parseInt(name.slice(1), 10));
@@ -36,25 +40,16 @@ function xmlText(raw: string): string {
 }
 
 /** The text of the first <name> element in xml[from, to), trimmed; undefined when there is none. */
-function elementText(xml: string, name: string, from = 0, to = xml.length, decode = xmlText): string | undefined {
+function elementText(xml: string, name: string, from = 0, to = xml.length): string | undefined {
   const open = `<${name}>`;
   const start = xml.indexOf(open, from);
   if (start < 0 || start >= to) return undefined;
   const end = xml.indexOf(`</${name}>`, start + open.length);
   if (end < 0 || end > to) return undefined;
-  return decode(xml.slice(start + open.length, end).trim());
+  return xmlText(xml.slice(start + open.length, end).trim());
 }
 
 const DIGITS = /^[0-9]+$/;
-const QUOTED = /^&quot;([^&]*)&quot;$/;
-
-/** An ETag's text: AWS writes its quotes as &quot; around plain hex, which needs no general decoding (a third of a page's time). */
-function etagText(xml: string, from: number, to: number): string | undefined {
-  const raw = elementText(xml, 'ETag', from, to, (text) => text);
-  if (raw === undefined) return undefined;
-  const quoted = QUOTED.exec(raw);
-  return quoted ? `"${quoted[1] ?? ''}"` : xmlText(raw);
-}
 
 /** One ListParts answer (ListPartsResult). A <Part> without a part number is skipped, as the SDK's output would be. */
 export function parseListPartsPage(xml: string): ListPartsPage {
@@ -68,7 +63,7 @@ export function parseListPartsPage(xml: string): ListPartsPage {
     const number = elementText(xml, 'PartNumber', at, end);
     if (number !== undefined && DIGITS.test(number)) {
       const size = elementText(xml, 'Size', at, end);
-      const etag = etagText(xml, at, end);
+      const etag = elementText(xml, 'ETag', at, end);
       parts.push({ part: Number(number), size: size !== undefined && DIGITS.test(size) ? Number(size) : 0, ...(etag === undefined ? {} : { etag }) });
     }
     at = xml.indexOf('<Part>', end);
